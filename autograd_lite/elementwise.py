@@ -1,0 +1,372 @@
+"""Elementwise primitives: arithmetic, exp/log/tanh/..., maximum/minimum/where/clip.
+
+Each class pairs `forward` (the function, on arrays) with `backward` (its
+derivative times the incoming gradient g). Inputs of different shapes
+broadcast as in NumPy; the graph walk sums each gradient back to its input's
+shape, so the rules below can ignore broadcasting.
+
+Masks such as "where x > 0" have zero derivative, so rules compute them from
+the plain data (`data_of`) even when the walk passes Tensors.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from autograd_lite.graph import Function
+from autograd_lite.tensor import Tensor, apply, as_operand, to_array, wrap
+
+
+def data_of(x: Any) -> np.ndarray:
+    """The array behind x, whether backward received an array or a Tensor."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def as_tensor(x: Any, op: str, like: Tensor | None = None) -> Tensor:
+    """Tensor operand of the function form (ag.maximum(x, 0), ...)."""
+    if isinstance(x, Tensor):
+        return x
+    operand = as_operand(x, like) if like is not None else None
+    if operand is None:
+        if not isinstance(x, (bool, int, float, np.ndarray, np.generic, list, tuple)):
+            raise TypeError(f"{op}: unsupported operand type {type(x).__name__}")
+        operand = wrap(to_array(x), None)
+    return operand
+
+
+def binary_operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
+    """Both operands as Tensors; a Python number takes the other operand's dtype."""
+    if isinstance(a, Tensor):
+        return a, as_tensor(b, op, like=a)
+    b = as_tensor(b, op)
+    return as_tensor(a, op, like=b), b
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+class Add(Function):
+    op = "add"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g, y, a, b):
+        """d(a + b)/da = 1, d(a + b)/db = 1"""
+        return g, g
+
+
+class Sub(Function):
+    op = "sub"
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g, y, a, b):
+        """d(a - b)/da = 1, d(a - b)/db = -1"""
+        return g, -g
+
+
+class Mul(Function):
+    op = "mul"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g, y, a, b):
+        """d(a * b)/da = b, d(a * b)/db = a"""
+        return g * b, g * a
+
+
+class Div(Function):
+    op = "div"
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g, y, a, b):
+        """d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2"""
+        ga = g / b
+        return ga, (-ga * y if self.needs[1] else None)
+
+
+class Neg(Function):
+    op = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g, y, a):
+        """d(-a)/da = -1"""
+        return (-g,)
+
+
+class Pow(Function):
+    op = "pow"
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, g, y, a, b):
+        """d(a^b)/da = b * a^(b-1), d(a^b)/db = a^b * log(a)"""
+        ga = g * b * a ** (b - 1) if self.needs[0] else None
+        gb = None
+        if self.needs[1]:
+            positive = data_of(a) > 0  # log(a) is real only there; elsewhere a^b has no b-derivative we use
+            safe_a = a * positive + (~positive)  # 1 where a <= 0, so log gives 0 there
+            gb = g * y * (log(safe_a) if isinstance(safe_a, Tensor) else np.log(safe_a))
+        return ga, gb
+
+
+class AsType(Function):
+    op = "astype"
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype_to = dtype
+
+    def params(self) -> str:
+        return str(self.dtype_to)
+
+    def forward(self, a):
+        return a.astype(self.dtype_to)
+
+    def backward(self, g, y, a):
+        """the gradient goes back in the input's dtype"""
+        return (g.astype(a.dtype),)
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return apply(Add(), *binary_operands(a, b, "add"))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return apply(Sub(), *binary_operands(a, b, "sub"))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return apply(Mul(), *binary_operands(a, b, "mul"))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return apply(Div(), *binary_operands(a, b, "div"))
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    return apply(Pow(), *binary_operands(a, b, "pow"))
+
+
+def astype(x: Tensor, dtype: Any) -> Tensor:
+    dtype = np.dtype(dtype)
+    if x.requires_grad and dtype.kind != "f":
+        return wrap(x.data.astype(dtype), None)  # integers carry no gradient
+    return apply(AsType(dtype), x)
+
+
+# --------------------------------------------------------------------------- unary functions
+
+
+class Exp(Function):
+    op = "exp"
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g, y, x):
+        """d/dx exp(x) = exp(x)"""
+        return (g * y,)
+
+
+class Log(Function):
+    op = "log"
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g, y, x):
+        """d/dx log(x) = 1 / x"""
+        return (g / x,)
+
+
+class Tanh(Function):
+    op = "tanh"
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g, y, x):
+        """d/dx tanh(x) = 1 - tanh(x)^2"""
+        return (g * (1 - y * y),)
+
+
+class Sigmoid(Function):
+    op = "sigmoid"
+
+    def forward(self, x):
+        # 1 / (1 + exp(-x)) overflows for x << 0; exp(-log(1 + exp(-x))) via logaddexp never does
+        return np.exp(-np.logaddexp(0, -x))
+
+    def backward(self, g, y, x):
+        """d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))"""
+        return (g * (y * (1 - y)),)
+
+
+class Relu(Function):
+    op = "relu"
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, g, y, x):
+        """d/dx relu(x) = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
+        return (g * (data_of(x) > 0),)
+
+
+class Sqrt(Function):
+    op = "sqrt"
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g, y, x):
+        """d/dx sqrt(x) = 1 / (2 sqrt(x))"""
+        return (g / (2 * y),)
+
+
+class Abs(Function):
+    op = "abs"
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g, y, x):
+        """d/dx |x| = sign(x) (0 at x = 0)"""
+        return (g * np.sign(data_of(x)),)
+
+
+def _unary(kind: type) -> Callable[[Any], Tensor]:
+    def function(x: Any) -> Tensor:
+        return apply(kind(), as_tensor(x, kind.op))
+
+    function.__name__ = kind.op
+    function.__doc__ = kind.backward.__doc__
+    return function
+
+
+exp = _unary(Exp)
+log = _unary(Log)
+tanh = _unary(Tanh)
+sigmoid = _unary(Sigmoid)
+relu = _unary(Relu)
+sqrt = _unary(Sqrt)
+abs = _unary(Abs)
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def _tie_weights(wins: np.ndarray, ties: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """1 where this input wins, 1/2 where both are equal (ties share the gradient)."""
+    weights = wins.astype(dtype)
+    weights += 0.5 * ties
+    return weights
+
+
+class Maximum(Function):
+    op = "maximum"
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, g, y, a, b):
+        """d max(a, b)/da = [a > b] + [a == b] / 2, and symmetrically for b"""
+        a, b = data_of(a), data_of(b)
+        ties = a == b
+        dtype = data_of(g).dtype
+        return g * _tie_weights(a > b, ties, dtype), g * _tie_weights(b > a, ties, dtype)
+
+
+class Minimum(Function):
+    op = "minimum"
+
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def backward(self, g, y, a, b):
+        """d min(a, b)/da = [a < b] + [a == b] / 2, and symmetrically for b"""
+        a, b = data_of(a), data_of(b)
+        ties = a == b
+        dtype = data_of(g).dtype
+        return g * _tie_weights(a < b, ties, dtype), g * _tie_weights(b < a, ties, dtype)
+
+
+class Where(Function):
+    op = "where"
+
+    def __init__(self, condition: np.ndarray) -> None:
+        self.condition = condition
+
+    def forward(self, a, b):
+        return np.where(self.condition, a, b)
+
+    def backward(self, g, y, a, b):
+        """d where(c, a, b)/da = [c], d/db = [not c]"""
+        return g * self.condition, g * ~self.condition
+
+
+class Clip(Function):
+    op = "clip"
+
+    def __init__(self, low: Any, high: Any) -> None:
+        self.low, self.high = low, high
+
+    def params(self) -> str:
+        return f"{self.low}, {self.high}"
+
+    def forward(self, x):
+        return np.clip(x, self.low, self.high)
+
+    def backward(self, g, y, x):
+        """d/dx clip(x, lo, hi) = 1 where lo <= x <= hi, else 0"""
+        x = data_of(x)
+        inside = np.ones(x.shape, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return (g * inside,)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return apply(Maximum(), *binary_operands(a, b, "maximum"))
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return apply(Minimum(), *binary_operands(a, b, "minimum"))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elements of a where condition holds, else of b (no gradient flows to the condition)."""
+    condition = np.asarray(data_of(condition), dtype=bool)
+    a, b = binary_operands(a, b, "where")
+    return apply(Where(condition), a, b)
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    if min is None and max is None:
+        raise ValueError("clip: give at least one of min and max")
+    return apply(Clip(min, max), as_tensor(x, "clip"))
+
+
+# --------------------------------------------------------------------------- comparisons (no gradient)
+
+
+def compare(ufunc: np.ufunc, symbol: str, a: Tensor, b: Any) -> Tensor:
+    """Elementwise comparison: a bool Tensor that is never part of the graph."""
+    other = as_operand(b, a)
+    if other is None:
+        return NotImplemented
+    try:
+        return wrap(np.asarray(ufunc(a.data, other.data)), None)
+    except ValueError as error:
+        raise ValueError(f"'{symbol}': cannot compare shapes {a.shape} and {other.shape}: {error}") from None

@@ -1,0 +1,311 @@
+"""The computation graph: nodes, grad mode, name scopes and the backward walk.
+
+Every primitive (add, tanh, matmul, ...) is a subclass of `Function`. Applying
+one while grad mode is on records a node: the Function instance remembers its
+inputs (`parents`) and the arrays its backward rule needs (`saved`, `value`).
+`Tensor.backward` then walks the nodes from the output back to the leaves,
+calling each node's `backward` rule (the chain rule, one node at a time).
+
+Like PyTorch, the graph holds nodes and leaf tensors, not the intermediate
+`Tensor` objects: an intermediate result you do not keep costs no memory once
+backward has freed the graph.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _ThreadState(threading.local):
+    """Per-thread settings, as in PyTorch: one thread's no_grad() leaves the others alone."""
+
+    grad_enabled = True
+    scope: tuple = ()
+
+
+_state = _ThreadState()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph (the default)."""
+    return _state.grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Context manager and decorator that sets grad mode and restores it on exit."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(_state.grad_enabled)
+        _state.grad_enabled = self.enabled
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _state.grad_enabled = self._previous.pop()
+
+
+def no_grad() -> _GradMode:
+    """Stop recording the graph: `with ag.no_grad(): ...` or `@ag.no_grad()`."""
+    return _GradMode(False)
+
+
+def enable_grad() -> _GradMode:
+    """Record the graph again, e.g. inside a `no_grad` block."""
+    return _GradMode(True)
+
+
+# --------------------------------------------------------------------------- name scopes
+
+
+class Scope:
+    """A named region of the graph, such as one call of an `nn.Linear`.
+
+    Every node created inside `name_scope(label)` records the open scopes, so a
+    picture of the graph can draw a labelled box around a module's operations.
+    """
+
+    __slots__ = ("label",)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Scope({self.label!r})"
+
+
+@contextlib.contextmanager
+def name_scope(label: str) -> Iterator[Scope]:
+    """Group the nodes created inside under `label` (scopes nest)."""
+    scope = Scope(label)
+    outer = _state.scope
+    _state.scope = outer + (scope,)
+    try:
+        yield scope
+    finally:
+        _state.scope = outer
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class Function:
+    """One primitive operation; an instance applied with grad on is a graph node.
+
+    A subclass defines, side by side:
+      forward(*arrays) -> array           the function, on NumPy arrays;
+      backward(g, y, *xs) -> tuple        the chain rule: given g = dL/dy, the
+                                          output y and the inputs xs, return
+                                          dL/dx for each input (None = no grad).
+    backward is written with operators and methods that NumPy arrays and
+    Tensors share (`*`, `@`, `.sum`, `.reshape`, ...). The walk passes arrays
+    normally, and Tensors when `create_graph=True`, so the same rule then builds
+    a differentiable graph of the gradient (second derivatives for free).
+    A gradient may have the broadcast shape of the output: the walk sums it
+    back to the input's shape (`sum_to`).
+    """
+
+    __slots__ = ("parents", "needs", "saved", "value", "scope", "grad", "tensor_name", "_shape", "_dtype")
+    op = "function"
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, g: Any, y: Any, *xs: Any) -> tuple:
+        raise NotImplementedError
+
+    def params(self) -> str:
+        """The op's parameters for labels, e.g. 'axis=1'; empty when it has none."""
+        return ""
+
+    def label(self) -> str:
+        """Op name with parameters, as drawn in the graph: 'sum(axis=1)'."""
+        params = self.params()
+        return f"{self.op}({params})" if params else self.op
+
+    def record(self, inputs: Sequence[Any], arrays: Sequence[np.ndarray], value: np.ndarray) -> None:
+        """Become a node: link to the inputs' nodes (or leaf tensors) and keep what backward needs."""
+        self.parents = tuple(t if t.grad_fn is None else t.grad_fn for t in inputs)
+        self.needs = tuple(t.requires_grad for t in inputs)
+        self.saved = arrays
+        self.value = value
+        self.scope = _state.scope
+        self.grad = None
+        self.tensor_name = None
+
+    def release(self) -> None:
+        """Free the saved arrays (after backward); the node's structure stays for pictures."""
+        if self.value is not None:
+            self._shape, self._dtype = self.value.shape, self.value.dtype
+            self.value = self.saved = None
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.shape if self.value is not None else self._shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.value.dtype if self.value is not None else self._dtype
+
+    def __repr__(self) -> str:
+        return f"<{self.label()}>"
+
+
+def sum_to(g: Any, shape: tuple) -> Any:
+    """Sum a gradient of broadcast shape back to `shape`: the adjoint of broadcasting.
+
+    Works on arrays and Tensors alike (only `.ndim`, `.shape`, `.sum`, `.reshape`).
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if lead else g
+
+
+# --------------------------------------------------------------------------- the backward walk
+
+
+def topological_order(roots: Sequence[Function]) -> list[Function]:
+    """Nodes reachable from `roots` through inputs that need grad, consumers first.
+
+    An explicit stack instead of recursion, so a chain 100,000 ops deep works.
+    """
+    order: list[Function] = []
+    seen: set[Function] = set()
+    stack = [(node, False) for node in roots]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for parent, needs_grad in zip(node.parents, node.needs):
+            if needs_grad and isinstance(parent, Function) and parent not in seen:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _freed_error(node: Function) -> RuntimeError:
+    return RuntimeError(
+        f"backward through '{node.label()}' a second time: its saved values were freed by the "
+        "first backward. Call .backward(retain_graph=True) the first time to keep them."
+    )
+
+
+def run_backward(
+    roots: Sequence[Any],
+    seeds: Sequence[Any],
+    retain_graph: bool,
+    create_graph: bool,
+    keep: frozenset = frozenset(),
+) -> dict:
+    """Propagate `seeds` (dL/droot) back through the graph.
+
+    Returns the gradients of the leaf tensors reached, and of the nodes in
+    `keep` (used by `grad()` for intermediate inputs), keyed by leaf or node.
+    With `create_graph` every gradient is a Tensor built by recorded operations.
+    """
+    from autograd_lite.tensor import Tensor, wrap
+
+    grads: dict = {}
+    for root, seed in zip(roots, seeds):
+        key = root if root.grad_fn is None else root.grad_fn
+        grads[key] = seed if key not in grads else grads[key] + seed
+    kept = {}
+    order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
+    previous_mode = _state.grad_enabled
+    _state.grad_enabled = create_graph
+    try:
+        for node in order:
+            g = grads.pop(node)
+            if node in keep:
+                kept[node] = g
+            if node.saved is None:
+                raise _freed_error(node)
+            if create_graph:
+                xs = [p if isinstance(p, Tensor) else wrap(x, p) for p, x in zip(node.parents, node.saved)]
+                y = wrap(node.value, node)
+            else:
+                xs, y = node.saved, node.value
+            input_grads = node.backward(g, y, *xs)
+            for parent, needs_grad, gx, x in zip(node.parents, node.needs, input_grads, xs):
+                if not needs_grad or gx is None:
+                    continue
+                if gx.shape != x.shape:
+                    gx = sum_to(gx, x.shape)
+                previous = grads.get(parent)
+                grads[parent] = gx if previous is None else previous + gx
+            if retain_graph:
+                node.grad = g.data if create_graph else g
+            else:
+                node.release()
+    finally:
+        _state.grad_enabled = previous_mode
+    grads.update(kept)
+    return grads
+
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple:
+    """d(outputs)/d(inputs) as a tuple of Tensors, leaving every `.grad` untouched.
+
+    `outputs` and `inputs` are tensors or sequences of them; `grad_outputs`
+    gives dL/d(output) for non-scalar outputs. With `create_graph=True` the
+    results are differentiable (grad of grad, Hessian-vector products).
+    """
+    from autograd_lite.tensor import Tensor, seed_gradient, wrap
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} of shape {t.shape} does not require grad")
+    for i, t in enumerate(outputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: output {i} of shape {t.shape} does not depend on any input that requires grad")
+    seeds = [seed_gradient(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
+    keys = [t if t.grad_fn is None else t.grad_fn for t in inputs]
+    retain = create_graph if retain_graph is None else retain_graph
+    grads = run_backward(outputs, seeds, retain or create_graph, create_graph, keep=frozenset(keys))
+    results = []
+    for i, (t, key) in enumerate(zip(inputs, keys)):
+        g = grads.get(key)
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {i} of shape {t.shape} was not used to compute the outputs "
+                                   "(pass allow_unused=True to get None for it)")
+            results.append(None)
+            continue
+        if not create_graph:
+            g = wrap(g.astype(t.dtype, copy=False), None)
+        elif g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+        results.append(g)
+    return tuple(results)

@@ -1,0 +1,40 @@
+"""Matrix product: 1-D, 2-D and batched operands, as `numpy.matmul`."""
+from __future__ import annotations
+
+from typing import Any
+
+from autograd_lite.elementwise import binary_operands
+from autograd_lite.graph import Function, sum_to
+from autograd_lite.tensor import Tensor, apply
+
+
+class MatMul(Function):
+    op = "matmul"
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, g, y, a, b):
+        """d(a @ b)/da = g @ b^T, d(a @ b)/db = a^T @ g (transposing the last two axes)"""
+        if a.ndim >= 2 and b.ndim >= 2:
+            ga = g @ b.swapaxes(-1, -2) if self.needs[0] else None
+            gb = a.swapaxes(-1, -2) @ g if self.needs[1] else None
+            return ga, gb  # the walk sums broadcast batch axes back
+        # A 1-D operand acts as a row (a) or column (b) matrix; redo the product in 2-D.
+        a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+        b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+        g_shape = g.shape + (1,) if b.ndim == 1 else g.shape
+        if a.ndim == 1:
+            g_shape = g_shape[:-2] + (1,) + g_shape[-1:]
+        g2 = g.reshape(g_shape)
+        ga = sum_to(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if self.needs[0] else None
+        gb = sum_to(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape) if self.needs[1] else None
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands, 2-D, and broadcast batch dimensions."""
+    a, b = binary_operands(a, b, "matmul")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+    return apply(MatMul(), a, b)

@@ -1,0 +1,141 @@
+"""Reductions: sum, mean, max, min (with `axis` and `keepdims`) and argmax.
+
+A reduction's backward spreads the output gradient back over the reduced
+axes: equally for sum and mean, only onto the extreme elements for max/min.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.elementwise import as_tensor, data_of
+from autograd_lite.graph import Function
+from autograd_lite.shapes import expand
+from autograd_lite.tensor import Tensor, apply, wrap
+
+
+def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """`axis` as a tuple of non-negative ints (None means every axis)."""
+    if axis is None:
+        return None
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    normalized = []
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimension(s)")
+        normalized.append(int(a) % builtins.max(ndim, 1))
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} repeats an axis")
+    return tuple(normalized)
+
+
+def keepdims_shape(shape: tuple, axis: tuple[int, ...] | None) -> tuple:
+    """The shape of the reduction with keepdims=True: reduced axes become 1."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+class Reduction(Function):
+    """Shared parameters of the reductions: the axes and whether they are kept."""
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool) -> None:
+        self.axis, self.keepdims = axis, keepdims
+
+    def params(self) -> str:
+        shown = []
+        if self.axis is not None:
+            shown.append(f"axis={self.axis[0] if len(self.axis) == 1 else self.axis}")
+        if self.keepdims:
+            shown.append("keepdims=True")
+        return ", ".join(shown)
+
+    def spread(self, g: Any, x: Any) -> Any:
+        """g reshaped to keepdims form and broadcast back over the input's shape."""
+        return expand(g.reshape(keepdims_shape(x.shape, self.axis)), x.shape)
+
+
+class Sum(Reduction):
+    op = "sum"
+
+    def forward(self, x):
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, y, x):
+        """d/dx_i sum(x) = 1"""
+        return (self.spread(g, x),)
+
+
+class Mean(Reduction):
+    op = "mean"
+
+    def forward(self, x):
+        return x.mean(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, y, x):
+        """d/dx_i mean(x) = 1 / n, n = number of elements averaged"""
+        n = x.size // builtins.max(y.size, 1)
+        return (self.spread(g / n, x),)
+
+
+class Extreme(Reduction):
+    """max or min: the gradient goes to the elements equal to the result, ties sharing it equally."""
+
+    def backward(self, g, y, x):
+        """d/dx_i max(x) = [x_i == max] / (number of maximal elements)"""
+        x_data = data_of(x)
+        extreme = data_of(y).reshape(keepdims_shape(x.shape, self.axis))
+        share = (x_data == extreme).astype(data_of(g).dtype)
+        share /= share.sum(axis=self.axis, keepdims=True)
+        return (self.spread(g, x) * share,)
+
+
+class Max(Extreme):
+    op = "max"
+
+    def forward(self, x):
+        return x.max(axis=self.axis, keepdims=self.keepdims)
+
+
+class Min(Extreme):
+    op = "min"
+
+    def forward(self, x):
+        return x.min(axis=self.axis, keepdims=self.keepdims)
+
+
+def _reduce(kind: type, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    x = as_tensor(x, kind.op)
+    if x.size == 0 and kind in (Max, Min):
+        raise ValueError(f"{kind.op}: cannot reduce an empty tensor of shape {x.shape}")
+    return apply(kind(normalize_axis(axis, x.ndim, kind.op), bool(keepdims)), x)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over `axis` (int, tuple or None for all)."""
+    return _reduce(Sum, x, axis, keepdims)
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis` (int, tuple or None for all)."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over `axis`; the gradient goes to the maximal elements."""
+    return _reduce(Max, x, axis, keepdims)
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over `axis`; the gradient goes to the minimal elements."""
+    return _reduce(Min, x, axis, keepdims)
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the maximum (an integer Tensor, never part of the graph)."""
+    x = as_tensor(x, "argmax")
+    if axis is not None:
+        (axis,) = normalize_axis(axis, x.ndim, "argmax")
+    return wrap(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)), None)

@@ -1,0 +1,292 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing, concatenate, stack.
+
+These move numbers around without changing them, so each backward moves the
+gradient back the same way: reshape it back, transpose it back, sum what
+broadcasting copied, scatter what indexing picked, split what was joined.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from autograd_lite.elementwise import as_tensor
+from autograd_lite.graph import Function, sum_to
+from autograd_lite.tensor import Tensor, apply, wrap
+
+
+def shape_argument(shape: Sequence[Any]) -> tuple:
+    """Accept f(2, 3) and f((2, 3)) alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(n) for n in shape)
+
+
+class Reshape(Function):
+    op = "reshape"
+
+    def __init__(self, shape: tuple) -> None:
+        self.new_shape = shape
+
+    def params(self) -> str:
+        return ", ".join(map(str, self.new_shape))
+
+    def forward(self, x):
+        return x.reshape(self.new_shape)
+
+    def backward(self, g, y, x):
+        """reshape back to the input's shape"""
+        return (g.reshape(x.shape),)
+
+
+class Transpose(Function):
+    op = "transpose"
+
+    def __init__(self, axes: tuple | None) -> None:
+        self.axes = axes
+
+    def params(self) -> str:
+        return "" if self.axes is None else ", ".join(map(str, self.axes))
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, g, y, x):
+        """transpose back with the inverse permutation"""
+        if self.axes is None:
+            return (g.transpose(),)
+        return (g.transpose(tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    op = "broadcast_to"
+
+    def __init__(self, shape: tuple) -> None:
+        self.new_shape = shape
+
+    def params(self) -> str:
+        return ", ".join(map(str, self.new_shape))
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.new_shape)
+
+    def backward(self, g, y, x):
+        """each input element was copied to many places: sum their gradients"""
+        return (sum_to(g, x.shape),)
+
+
+class GetItem(Function):
+    op = "getitem"
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+
+    def params(self) -> str:
+        return _format_index(self.index)
+
+    def label(self) -> str:
+        return f"getitem[{self.params()}]"
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, g, y, x):
+        """scatter the gradient back to the picked positions (repeated picks add up)"""
+        return (scatter_add(g, self.index, x.shape),)
+
+
+class ScatterAdd(Function):
+    """The adjoint of indexing: zeros of `shape` with g added at `index`."""
+
+    op = "scatter_add"
+
+    def __init__(self, index: Any, shape: tuple) -> None:
+        self.index, self.out_shape = index, shape
+
+    def params(self) -> str:
+        return _format_index(self.index)
+
+    def forward(self, g):
+        out = np.zeros(self.out_shape, dtype=g.dtype)
+        if _is_basic_index(self.index):
+            out[self.index] = g  # basic indexing never repeats a position
+        else:
+            np.add.at(out, self.index, g)
+        return out
+
+    def backward(self, g, y, g_in):
+        """d/dg scatter_add(g) picks back the scattered positions"""
+        return (g[self.index],)
+
+
+class Concatenate(Function):
+    op = "concatenate"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> str:
+        return f"axis={self.axis}"
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.axis)
+
+    def backward(self, g, y, *xs):
+        """split the gradient into the pieces that were joined"""
+        grads, start = [], 0
+        for x in xs:
+            stop = start + x.shape[self.axis]
+            grads.append(g[(slice(None),) * self.axis + (slice(start, stop),)])
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    op = "stack"
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def params(self) -> str:
+        return f"axis={self.axis}"
+
+    def forward(self, *xs):
+        return np.stack(xs, axis=self.axis)
+
+    def backward(self, g, y, *xs):
+        """input i gets slice i of the gradient along the new axis"""
+        lead = (slice(None),) * self.axis
+        return tuple(g[lead + (i,)] for i in range(len(xs)))
+
+
+# --------------------------------------------------------------------------- indexing helpers
+
+
+def _is_basic_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+def _format_index(index: Any) -> str:
+    def part(p: Any) -> str:
+        if isinstance(p, slice):
+            text = f"{'' if p.start is None else p.start}:{'' if p.stop is None else p.stop}"
+            return text + (f":{p.step}" if p.step is not None else "")
+        if p is Ellipsis:
+            return "..."
+        if isinstance(p, np.ndarray):
+            return f"<{p.dtype.name} array {p.shape}>" if p.size > 4 else np.array2string(p, separator=",")
+        return repr(p)
+
+    parts = index if isinstance(index, tuple) else (index,)
+    return ", ".join(part(p) for p in parts)
+
+
+def _index_part(p: Any) -> Any:
+    """Tensors and lists inside an index become arrays; floats are rejected clearly."""
+    if isinstance(p, Tensor):
+        p = p.data
+    if isinstance(p, list):
+        p = np.asarray(p)
+    if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
+        raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
+    return p
+
+
+def scatter_add(g: Any, index: Any, shape: tuple) -> Any:
+    """Zeros of `shape` with g added at `index`, for arrays and Tensors alike."""
+    if isinstance(g, Tensor):
+        return apply(ScatterAdd(index, shape), g)
+    return ScatterAdd(index, shape).forward(g)
+
+
+def expand(g: Any, shape: tuple) -> Any:
+    """Broadcast g to `shape`, for arrays and Tensors alike."""
+    if isinstance(g, Tensor):
+        return broadcast_to(g, shape)
+    return np.broadcast_to(g, shape)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    x = as_tensor(x, "reshape")
+    return apply(Reshape(shape_argument(shape)), x)
+
+
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """Reverse the axes, or permute them as given: x.transpose(0, 2, 1)."""
+    x = as_tensor(x, "transpose")
+    axes = shape_argument(axes) if axes and axes != (None,) else None
+    if axes is not None and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return apply(Transpose(axes), x)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    x = as_tensor(x, "swapaxes")
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return apply(Transpose(tuple(axes)), x)
+
+
+def broadcast_to(x: Any, *shape: Any) -> Tensor:
+    x = as_tensor(x, "broadcast_to")
+    return apply(BroadcastTo(shape_argument(shape)), x)
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1 (all of them, or the ones named)."""
+    x = as_tensor(x, "squeeze")
+    try:
+        new_shape = np.squeeze(np.empty(x.shape, dtype=bool), axis).shape
+    except ValueError as error:
+        raise ValueError(f"squeeze: cannot squeeze axis {axis} of shape {x.shape}: {error}") from None
+    return apply(Reshape(new_shape), x)
+
+
+def unsqueeze(x: Any, axis: int) -> Tensor:
+    """Insert an axis of length 1 at `axis`."""
+    x = as_tensor(x, "unsqueeze")
+    try:
+        new_shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except np.exceptions.AxisError as error:
+        raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}") from error
+    return apply(Reshape(new_shape), x)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes start_dim..end_dim into one (all of them by default)."""
+    x = as_tensor(x, "flatten")
+    if x.ndim == 0:
+        return apply(Reshape((1,)), x)
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    merged = int(np.prod(x.shape[start : end + 1]))
+    return apply(Reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :]), x)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
+    index = tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
+    return apply(GetItem(index), x)
+
+
+def _join(kind: type, tensors: Sequence[Any], axis: int) -> Tensor:
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise TypeError(f"{kind.op}: expected a non-empty sequence of tensors")
+    tensors = [as_tensor(t, kind.op) for t in tensors]
+    ndim = tensors[0].ndim + (kind is Stack)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{kind.op}: axis {axis} is out of range for {ndim}-dimensional result")
+    return apply(kind(axis % ndim), *tensors)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    return _join(Concatenate, tensors, axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    return _join(Stack, tensors, axis)
