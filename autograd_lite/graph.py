@@ -13,6 +13,8 @@ backward has freed the graph.
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import threading
 from typing import Any, Iterator, Sequence
 
@@ -112,8 +114,16 @@ class Function:
     back to the input's shape (`sum_to`).
     """
 
-    __slots__ = ("parents", "needs", "saved", "value", "scope", "grad", "tensor_name", "_shape", "_dtype")
     op = "function"
+    # What a recorded node holds (set by `record`; these are the defaults):
+    parents: tuple = ()  # per input: its node, or the leaf Tensor itself
+    needs: tuple = ()  # per input: does it require grad?
+    saved: tuple | None = None  # the input arrays, for backward; None once freed
+    value: np.ndarray | None = None  # the output array; None once freed
+    scope: tuple = ()  # the name scopes open when the node was made
+    grad: np.ndarray | None = None  # dL/d(output), kept only with retain_graph=True
+    tensor_name: str | None = None  # the output tensor's name, for pictures
+    sequence = 0  # creation order: a node is always newer than its inputs
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -130,15 +140,14 @@ class Function:
         params = self.params()
         return f"{self.op}({params})" if params else self.op
 
-    def record(self, inputs: Sequence[Any], arrays: Sequence[np.ndarray], value: np.ndarray) -> None:
+    def record(self, inputs: Sequence[Any], arrays: tuple, value: np.ndarray) -> None:
         """Become a node: link to the inputs' nodes (or leaf tensors) and keep what backward needs."""
-        self.parents = tuple(t if t.grad_fn is None else t.grad_fn for t in inputs)
-        self.needs = tuple(t.requires_grad for t in inputs)
+        self.parents = tuple([t.grad_fn or t for t in inputs])
+        self.needs = tuple([t.requires_grad for t in inputs])
         self.saved = arrays
         self.value = value
         self.scope = _state.scope
-        self.grad = None
-        self.tensor_name = None
+        self.sequence = next(_sequence)
 
     def release(self) -> None:
         """Free the saved arrays (after backward); the node's structure stays for pictures."""
@@ -156,6 +165,9 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.label()}>"
+
+
+_sequence = itertools.count(1)
 
 
 def sum_to(g: Any, shape: tuple) -> Any:
@@ -177,30 +189,6 @@ def sum_to(g: Any, shape: tuple) -> Any:
 # --------------------------------------------------------------------------- the backward walk
 
 
-def topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from `roots` through inputs that need grad, consumers first.
-
-    An explicit stack instead of recursion, so a chain 100,000 ops deep works.
-    """
-    order: list[Function] = []
-    seen: set[Function] = set()
-    stack = [(node, False) for node in roots]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        for parent, needs_grad in zip(node.parents, node.needs):
-            if needs_grad and isinstance(parent, Function) and parent not in seen:
-                stack.append((parent, False))
-    order.reverse()
-    return order
-
-
 def _freed_error(node: Function) -> RuntimeError:
     return RuntimeError(
         f"backward through '{node.label()}' a second time: its saved values were freed by the "
@@ -215,7 +203,12 @@ def run_backward(
     create_graph: bool,
     keep: frozenset = frozenset(),
 ) -> dict:
-    """Propagate `seeds` (dL/droot) back through the graph.
+    """Propagate `seeds` (dL/droot) back through the graph: the chain rule, node by node.
+
+    Nodes are processed newest first (a heap ordered by creation sequence). A
+    node is always newer than its inputs, so when a node comes up every node
+    that consumed its output has already sent its gradient: this is a reverse
+    topological order, found without recursion (100,000-deep chains work).
 
     Returns the gradients of the leaf tensors reached, and of the nodes in
     `keep` (used by `grad()` for intermediate inputs), keyed by leaf or node.
@@ -224,17 +217,23 @@ def run_backward(
     from autograd_lite.tensor import Tensor, wrap
 
     grads: dict = {}
+    ready: list = []  # heap of (-sequence, node): the newest node first
     for root, seed in zip(roots, seeds):
-        key = root if root.grad_fn is None else root.grad_fn
-        grads[key] = seed if key not in grads else grads[key] + seed
+        key = root.grad_fn or root
+        if key in grads:
+            grads[key] = grads[key] + seed
+        else:
+            grads[key] = seed
+            if key is root.grad_fn:
+                heapq.heappush(ready, (-key.sequence, key))
     kept = {}
-    order = topological_order([r.grad_fn for r in roots if r.grad_fn is not None])
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
-        for node in order:
+        while ready:
+            node = heapq.heappop(ready)[1]
             g = grads.pop(node)
-            if node in keep:
+            if keep and node in keep:
                 kept[node] = g
             if node.saved is None:
                 raise _freed_error(node)
@@ -250,7 +249,12 @@ def run_backward(
                 if gx.shape != x.shape:
                     gx = sum_to(gx, x.shape)
                 previous = grads.get(parent)
-                grads[parent] = gx if previous is None else previous + gx
+                if previous is not None:
+                    grads[parent] = previous + gx
+                else:
+                    grads[parent] = gx
+                    if isinstance(parent, Function):
+                        heapq.heappush(ready, (-parent.sequence, parent))
             if retain_graph:
                 node.grad = g.data if create_graph else g
             else:
@@ -259,7 +263,6 @@ def run_backward(
         _state.grad_enabled = previous_mode
     grads.update(kept)
     return grads
-
 
 
 def grad(

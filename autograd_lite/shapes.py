@@ -204,7 +204,9 @@ def expand(g: Any, shape: tuple) -> Any:
     """Broadcast g to `shape`, for arrays and Tensors alike."""
     if isinstance(g, Tensor):
         return broadcast_to(g, shape)
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)  # filling a new array beats np.broadcast_to's setup on small arrays
+    out[...] = g
+    return out
 
 
 # --------------------------------------------------------------------------- public functions

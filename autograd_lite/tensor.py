@@ -345,7 +345,7 @@ def describe(tensors: Sequence[Tensor]) -> str:
 
 def apply(fn: Function, *inputs: Tensor) -> Tensor:
     """Run `fn` on the inputs' arrays; record a node when grad mode is on and an input needs grad."""
-    arrays = tuple(t.data for t in inputs)
+    arrays = tuple([t.data for t in inputs])
     try:
         value = fn.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
@@ -394,7 +394,7 @@ def seed_gradient(output: Tensor, gradient: Any, op: str, create_graph: bool) ->
                 f"{op}: the gradient can be implied only for a single-element output, but the output "
                 f"has shape {output.shape}; pass gradient= (dL/doutput) of that shape"
             )
-        seed = np.ones_like(output.data)
+        seed = np.ones(output.shape, dtype=output.dtype)
     else:
         seed = to_array(gradient)
         if seed.shape != output.shape:

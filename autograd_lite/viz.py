@@ -12,36 +12,39 @@ What the picture shows (a legend in the corner repeats it):
 
 - a box per tensor with its name (when set), shape and dtype. Blue boxes are
   parameters (leaves that require grad), grey dashed boxes are constants
-  (inputs, targets, literals), white boxes are intermediate results and the
-  green box with a thick border is the root you asked to draw;
+  (inputs, targets, literals such as the 1 in ``1 - p``), white boxes are
+  intermediate results and the green box with a thick border is the root;
 - an ellipse per primitive op, labelled with ``node.label()`` (``matmul``,
-  ``sum(axis=1)``, ...), with arrows in the forward direction; a dashed arrow
-  means no gradient flows back along it (its input does not require grad);
+  ``sum(axis=1)``, ...); arrows point forward, from inputs to outputs. A
+  dashed arrow means no gradient flows back along it (that input does not
+  require grad);
 - a labelled box around the ops of each ``ag.name_scope`` (every ``nn``
   module call opens one, so ``Linear(784→50)`` frames its transpose, matmul
-  and add); nested modules give nested boxes;
+  and add); nested modules give nested boxes. A parameter is drawn inside the
+  box of the module that uses it; data stays outside;
 - ``show_values=True`` prints each tensor's value: small tensors (at most
   16 elements) in full, larger ones as min / mean / max;
-- ``show_grads=True`` prints each tensor's gradient the same way, in red.
-  Leaves take it from ``tensor.grad``. Intermediate gradients exist only if
-  ``backward(retain_graph=True)`` ran: that keeps every intermediate gradient
-  (and value) for the picture; a plain ``backward()`` frees them and the box
-  says so. A scalar root's gradient is the seed, 1.
+- ``show_grads=True`` prints each tensor's gradient (d root / d tensor) the
+  same way, in red. Leaves take it from ``tensor.grad``. Intermediate results
+  have one only if ``backward(retain_graph=True)`` ran: that keeps every
+  intermediate gradient (and value) for the picture, while a plain
+  ``backward()`` frees them and the box says so. A scalar root shows its seed, 1.
 
 A sub-graph used twice appears once, with two arrows leaving it.
 
-Jupyter: a ``graphviz.Digraph`` renders itself inline (as SVG), so ending a
-cell with ``ag.viz.to_dot(loss)`` shows the picture; hover an op to see its
+Jupyter: a ``graphviz.Digraph`` displays itself inline as SVG, so a cell
+ending in ``ag.viz.to_dot(loss)`` shows the picture; hovering an op shows its
 input and output shapes.
 
 ``draw_graph`` writes the DOT source to ``path + ".dot"`` and renders it with
-Graphviz's ``dot`` program, which must be installed separately
-(``apt-get install graphviz``, ``brew install graphviz``,
-``conda install graphviz``, or the Windows installer from graphviz.org).
+Graphviz's ``dot`` program, installed separately (``apt-get install graphviz``,
+``brew install graphviz``, ``conda install graphviz``, or the Windows
+installer from graphviz.org).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -58,42 +61,47 @@ __all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError"]
 
 # Tensors with at most this many elements are printed in full; larger ones as min/mean/max.
 MAX_PRINTED_ELEMENTS = 16
+MAX_LINE_WIDTH = 60  # characters of printed values per line
 
 FONT = "Helvetica,Arial,sans-serif"
 MONO_FONT = "Courier,monospace"
 GRAD_COLOR = "#b03a2e"
-MUTED_COLOR = "#666666"
+MUTED_COLOR = "#707070"
 
-# Look of each kind of node: (fill colour, border colour, extra style).
+# Look of each kind of node: fill colour, border colour, DOT attributes.
 STYLES = {
-    "parameter": ("#d6eaf8", "#2e86c1", ""),
-    "constant": ("#f2f3f4", "#909497", ",dashed"),
-    "intermediate": ("#ffffff", "#7f8c8d", ""),
-    "output": ("#d5f5e3", "#1e8449", ""),
-    "op": ("#fdebd0", "#ca6f1e", ""),
+    "parameter": ("#d6eaf8", "#2e86c1", 'style="rounded,filled"'),
+    "constant": ("#f2f3f4", "#909497", 'style="rounded,filled,dashed"'),
+    "intermediate": ("#ffffff", "#7f8c8d", 'style="rounded,filled"'),
+    "output": ("#d5f5e3", "#1e8449", 'style="rounded,filled" penwidth=2.2'),
+    "op": ("#fdebd0", "#ca6f1e", 'shape=ellipse style=filled'),
 }
 # Module boxes get darker with depth so nested modules stay distinguishable.
 CLUSTER_FILLS = ("#f4f6fb", "#e8edf7", "#dde5f3", "#d1dcef")
+NO_GRADIENT_EDGE = ' [style=dashed color="#aaaaaa"]'
+RANKDIRS = ("LR", "RL", "TB", "BT")
 
-_RANKDIRS = ("LR", "RL", "TB", "BT")
-_NO_GRADIENT_EDGE = {"style": "dashed", "color": "#aaaaaa"}
+# The DOT source is written line by line here rather than through Digraph.node()/edge(): those
+# quote every attribute of every node, which made a 5,000-op graph take seconds instead of ~0.2 s.
+_ATTRIBUTES = {kind: f'fillcolor="{fill}" color="{border}" {extra}' for kind, (fill, border, extra) in STYLES.items()}
 
 
 class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's ``dot`` program is not installed (the DOT source was still written)."""
+    """Graphviz's ``dot`` program is not installed (draw_graph still wrote the DOT source)."""
 
 
 # ----------------------------------------------------------------------------------------------
-# Formatting tensors
+# Text inside the boxes
 
 
 def _format_number(value: object) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0: "-0" would puzzle a reader
+    return str(value)
 
 
 def _format_array(array: np.ndarray) -> list[str]:
     """Lines describing an array: all values when small, min/mean/max when large."""
-    array = np.asarray(array)
     if array.size == 0:
         return ["(empty)"]
     if array.size > MAX_PRINTED_ELEMENTS:
@@ -101,12 +109,45 @@ def _format_array(array: np.ndarray) -> list[str]:
         return [f"min {as_float.min():.4g}  mean {as_float.mean():.4g}  max {as_float.max():.4g}"]
     # 4 significant digits ("0.25", "1", "-1.5e-05") read better than NumPy's "0.25  ", "1.  ";
     # padding every number to the widest keeps the columns of a matrix aligned.
-    texts = np.array([_format_number(value) for value in array.ravel().tolist()]).reshape(array.shape)
+    texts = [_format_number(value) for value in array.ravel().tolist()]
     if array.ndim == 0:
-        return [str(texts)]
-    width = max(len(text) for text in texts.ravel())
-    return np.array2string(texts, separator=", ", max_line_width=60,
-                           formatter={"all": lambda text: text.rjust(width)}).splitlines()
+        return texts
+    width = max(len(text) for text in texts)
+    return _nested_lines([text.rjust(width) for text in texts], array.shape)
+
+
+def _nested_lines(texts: list[str], shape: tuple[int, ...]) -> list[str]:
+    """NumPy-style nested brackets around `texts` (in C order), one line per row of the last axis.
+
+    Written out because np.array2string costs ~0.1 ms per call, which dominated drawing large graphs.
+    """
+    row_length, rows = shape[-1], len(texts) // shape[-1]
+    per_line = max(1, MAX_LINE_WIDTH // (len(texts[0]) + 2))
+    lines = []
+    for row in range(rows):
+        index, rest = [], row  # the row's position along the leading axes, innermost last
+        for size in reversed(shape[:-1]):
+            rest, position = divmod(rest, size)
+            index.insert(0, position)
+        opening = _trailing_true([position == 0 for position in index])
+        closing = _trailing_true([position == size - 1 for position, size in zip(index, shape)])
+        head = " " * (len(index) - opening) + "[" * (opening + 1)
+        cells = texts[row * row_length:(row + 1) * row_length]
+        chunks = [", ".join(cells[i:i + per_line]) for i in range(0, row_length, per_line)]
+        lines.extend((head if i == 0 else " " * len(head)) + chunk + ("," if i < len(chunks) - 1 else "")
+                     for i, chunk in enumerate(chunks))
+        lines[-1] += "]" * (closing + 1) + ("," if row < rows - 1 else "")
+    return lines
+
+
+def _trailing_true(flags: list[bool]) -> int:
+    """How many flags at the end of the list are True (brackets opened / closed at a row)."""
+    count = 0
+    for flag in reversed(flags):
+        if not flag:
+            break
+        count += 1
+    return count
 
 
 def _html_text(line: str) -> str:
@@ -114,9 +155,16 @@ def _html_text(line: str) -> str:
     return re.sub(r"  +", lambda run: "&#160;" * len(run.group()), html.escape(line, quote=False))
 
 
+def _dot_string(text: str) -> str:
+    """A double-quoted DOT string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@functools.lru_cache(maxsize=None)
 def _shape_text(shape: tuple[int, ...], dtype: np.dtype) -> str:
-    shape_part = "scalar" if len(shape) == 0 else "(" + ", ".join(str(n) for n in shape) + ")"
-    return f"{shape_part} {np.dtype(dtype).name}"
+    """'(4, 2) float64' ((8,) as Python prints it), 'scalar float32'. Cached: str(dtype) is slow."""
+    shape_part = "scalar" if len(shape) == 0 else str(shape)
+    return f"{shape_part} {dtype}"
 
 
 def _table_row(key: str, lines: list[str], color: str) -> str:
@@ -124,29 +172,27 @@ def _table_row(key: str, lines: list[str], color: str) -> str:
     body = '<br align="left"/>'.join(_html_text(line) for line in lines)
     if len(lines) > 1:
         body += '<br align="left"/>'
-    return (
-        f'<tr><td align="left" valign="top"><font color="{color}">{key}</font></td>'
-        f'<td align="left" balign="left"><font face="{MONO_FONT}" color="{color}">{body}</font></td></tr>'
-    )
+    return (f'<tr><td align="left" valign="top"><font color="{color}">{key}</font></td>'
+            f'<td align="left"><font face="{MONO_FONT}" color="{color}">{body}</font></td></tr>')
 
 
 @dataclass
-class _TensorLook:
+class _TensorBox:
     """Everything drawn in one tensor box."""
 
     kind: str  # a key of STYLES
     name: str | None
     shape: tuple[int, ...]
     dtype: np.dtype
-    value: np.ndarray | None = None  # None: freed by backward
+    value: np.ndarray | None  # None: freed by backward
     grad: np.ndarray | None = None
-    grad_note: str | None = None  # shown instead of a missing gradient; None: no grad row at all
+    grad_note: str | None = None  # shown when there is no gradient; None: no grad row at all
 
     def label(self, show_values: bool, show_grads: bool) -> str:
-        rows = []
+        heading = _shape_text(self.shape, self.dtype)
         if self.name:
-            rows.append(f'<tr><td colspan="2"><b>{_html_text(self.name)}</b></td></tr>')
-        rows.append(f'<tr><td colspan="2">{_shape_text(self.shape, self.dtype)}</td></tr>')
+            heading = f"<b>{_html_text(self.name)}</b><br/>{heading}"
+        rows = []
         # A one-element constant is a literal (the 1 in `1 - p`): its value is what identifies it.
         is_literal = self.kind == "constant" and self.value is not None and self.value.size == 1
         if show_values or is_literal:
@@ -156,116 +202,102 @@ class _TensorLook:
             rows.append(_table_row("grad", _format_array(self.grad), GRAD_COLOR))
         elif show_grads and self.grad_note is not None:
             rows.append(_table_row("grad", [self.grad_note], MUTED_COLOR))
-        return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
+        if not rows:
+            return f"<{heading}>"
+        return ('<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+                f'<tr><td colspan="2">{heading}</td></tr>{"".join(rows)}</table>>')
 
 
-def _leaf_look(leaf: Tensor, is_root: bool) -> _TensorLook:
-    if is_root:
-        kind = "output"
-    else:
-        kind = "parameter" if leaf.requires_grad else "constant"
+def _leaf_box(leaf: Tensor, is_root: bool) -> _TensorBox:
+    kind = "output" if is_root else "parameter" if leaf.requires_grad else "constant"
     grad = None if leaf.grad is None else np.asarray(leaf.grad.data)
     note = "None (no backward yet)" if leaf.requires_grad else None
-    return _TensorLook(kind, leaf.name, tuple(leaf.shape), leaf.dtype, np.asarray(leaf.data), grad, note)
+    return _TensorBox(kind, leaf.name, leaf.shape, leaf.dtype, leaf.data, grad, note)
 
 
-def _output_look(node: Function, root: Tensor | None) -> _TensorLook:
-    """The tensor a node produced; `root` is that tensor when the caller passed it as a root."""
+def _output_box(node: Function, root: Tensor | None) -> _TensorBox:
+    """The box of the tensor `node` produced; `root` is that tensor when it was passed as a root."""
     freed = node.value is None
-    grad = node.grad
     note = "freed (use backward(retain_graph=True))" if freed else "None (no backward yet)"
     if root is None:
-        return _TensorLook("intermediate", node.tensor_name, tuple(node.shape), node.dtype, node.value, grad, note)
+        return _TensorBox("intermediate", node.tensor_name, node.shape, node.dtype, node.value, node.grad, note)
+    grad = node.grad
     if grad is None and freed and root.data.size == 1:
-        grad = np.ones_like(root.data)  # backward() of a scalar seeds it with 1 and keeps nothing
-    return _TensorLook("output", root.name, tuple(node.shape), node.dtype, np.asarray(root.data), grad, note)
+        grad = np.ones_like(root.data)  # backward() seeded this scalar with 1, then freed the graph
+    return _TensorBox("output", root.name, node.shape, node.dtype, root.data, grad, note)
 
 
 def _op_tooltip(node: Function) -> str:
-    inputs = ", ".join(str(tuple(parent.shape)) for parent in node.parents)
-    return f"{node.label()}: {inputs} -> {tuple(node.shape)}"
+    inputs = ", ".join(str(parent.shape) for parent in node.parents)
+    return f"{node.label()}: {inputs} -> {node.shape}"
 
 
 def _legend_label(show_grads: bool) -> str:
-    def swatch(kind: str) -> str:
-        fill, border, _ = STYLES[kind]
-        return f'<td bgcolor="{fill}" color="{border}" border="1" width="18"></td>'
-
-    rows = [
+    entries = [
         ("parameter", "parameter (leaf, requires grad)"),
         ("constant", "constant (leaf, no grad)"),
         ("intermediate", "intermediate tensor"),
         ("output", "output (root)"),
         ("op", "op (primitive)"),
     ]
-    cells = [f"<tr>{swatch(kind)}<td align=\"left\">{text}</td></tr>" for kind, text in rows]
-    cells.append(f'<tr><td bgcolor="{CLUSTER_FILLS[1]}" border="1" color="#5d6d7e"></td>'
-                 '<td align="left">module (name scope)</td></tr>')
-    cells.append('<tr><td><font color="#aaaaaa">- - &gt;</font></td><td align="left">no gradient flows back</td></tr>')
+    rows = [f'<tr><td bgcolor="{STYLES[kind][0]}" color="{STYLES[kind][1]}" border="1" width="18"></td>'
+            f'<td align="left">{text}</td></tr>' for kind, text in entries]
+    rows.append(f'<tr><td bgcolor="{CLUSTER_FILLS[1]}" color="#5d6d7e" border="1"></td>'
+                '<td align="left">module call (name scope)</td></tr>')
+    rows.append('<tr><td><font color="#aaaaaa">- - &gt;</font></td><td align="left">no gradient flows back</td></tr>')
     if show_grads:
-        cells.append(f'<tr><td><font color="{GRAD_COLOR}">grad</font></td>'
-                     '<td align="left">gradient of the root w.r.t. it</td></tr>')
+        rows.append(f'<tr><td><font color="{GRAD_COLOR}">grad</font></td>'
+                    '<td align="left">d root / d tensor</td></tr>')
     return ('<<table border="0" cellborder="0" cellspacing="3" cellpadding="2">'
-            '<tr><td colspan="2"><b>legend</b></td></tr>' + "".join(cells) + "</table>>")
+            f'<tr><td colspan="2"><b>legend</b></td></tr>{"".join(rows)}</table>>')
 
 
 # ----------------------------------------------------------------------------------------------
-# Walking the graph and placing nodes into module boxes
+# Walking the graph
 
 
 @dataclass
-class _Cluster:
-    """One module box: a Scope, its enclosing box (None: top level) and what is drawn inside."""
-
-    label: str
-    parent: int | None
-    depth: int
-    nodes: list[tuple[str, str, dict]] = field(default_factory=list)  # (dot id, label, attributes)
-    children: list[int] = field(default_factory=list)
-
-
-@dataclass
-class _Walk:
-    nodes: list[Function]  # every op node once, inputs before consumers
+class _Graph:
+    nodes: list[Function]  # every op node once, inputs before the ops that use them
     leaves: list[Tensor]  # every leaf tensor once
-    leaf_consumers: dict[int, list[tuple[Scope, ...]]]  # id(leaf) -> scope paths of the ops that use it
+    leaf_consumers: dict[int, list[tuple[Scope, ...]]]  # id(leaf) -> scope paths of the ops using it
 
 
-def _walk(roots: tuple[Tensor, ...]) -> _Walk:
-    """Collect the graph below `roots` with an explicit stack (deep graphs must not hit the recursion limit)."""
-    nodes: list[Function] = []
-    leaves: list[Tensor] = []
-    leaf_consumers: dict[int, list[tuple[Scope, ...]]] = {}
+def _collect(roots: tuple[Tensor, ...]) -> _Graph:
+    """Everything below `roots`, each node and leaf once (an explicit stack: deep graphs must not
+    hit Python's recursion limit)."""
+    graph = _Graph([], [], {})
     seen: set[int] = set()
+
+    def add_leaf(leaf: Tensor) -> None:
+        if id(leaf) not in seen:
+            seen.add(id(leaf))
+            graph.leaves.append(leaf)
+            graph.leaf_consumers[id(leaf)] = []
+
     stack: list[Function] = []
     for root in roots:
-        if root.grad_fn is None and id(root) not in seen:
-            seen.add(id(root))
-            leaves.append(root)
-            leaf_consumers[id(root)] = []
-        elif root.grad_fn is not None and id(root.grad_fn) not in seen:
+        if root.grad_fn is None:
+            add_leaf(root)
+        elif id(root.grad_fn) not in seen:
             seen.add(id(root.grad_fn))
             stack.append(root.grad_fn)
     while stack:
         node = stack.pop()
-        nodes.append(node)
+        graph.nodes.append(node)
         for parent in node.parents:
-            if isinstance(parent, Function):
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append(parent)
-                continue
-            if id(parent) not in seen:
+            if not isinstance(parent, Function):
+                add_leaf(parent)
+                graph.leaf_consumers[id(parent)].append(node.scope)
+            elif id(parent) not in seen:
                 seen.add(id(parent))
-                leaves.append(parent)
-                leaf_consumers[id(parent)] = []
-            leaf_consumers[id(parent)].append(node.scope)
-    nodes.reverse()  # declaring inputs first gives dot a calmer left-to-right layout
-    return _Walk(nodes, leaves, leaf_consumers)
+                stack.append(parent)
+    graph.nodes.reverse()  # declaring inputs first gives dot a calmer layout
+    return graph
 
 
 def _common_scope(paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
-    """The innermost module box that contains all `paths` (the empty tuple is the top level)."""
+    """The innermost module box containing all `paths` (the empty tuple is the top level)."""
     if not paths:
         return ()
     common = paths[0]
@@ -279,22 +311,38 @@ def _common_scope(paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
 
 def _leaf_scope(leaf: Tensor, consumer_paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
     """Where a leaf is drawn. Leaves record no scope, so a parameter (or a literal like the 1 in
-    `1 - x`) goes into the box of the ops using it: a Linear's weight appears inside its Linear.
-    Data (inputs, targets) stays outside: it is not part of any module."""
+    `1 - p`) goes into the innermost box holding every op that uses it: a Linear's weight appears
+    inside its Linear, a weight shared by two modules in their common parent. Data (inputs,
+    targets) stays outside: it belongs to no module."""
     if leaf.requires_grad or leaf.data.size == 1:
         return _common_scope(consumer_paths)
     return ()
 
 
-class _Layout:
-    """Assigns dot ids and module boxes; emits the Digraph."""
+# ----------------------------------------------------------------------------------------------
+# Writing DOT
+
+
+@dataclass
+class _Cluster:
+    """One module box: its label, depth, the node lines drawn inside and the boxes nested in it."""
+
+    label: str
+    depth: int
+    lines: list[str] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)
+
+
+class _Body:
+    """The DOT body: node ids, module boxes and the node lines placed in each."""
 
     def __init__(self) -> None:
         self.numbers: dict[int, int] = {}
         self.clusters: list[_Cluster] = []
         self.cluster_of_scope: dict[int, int] = {}
-        self.top_level: list[tuple[str, str, dict]] = []
-        self._keep_alive: list[object] = []  # ids stay unique only while their objects live
+        self.outermost: list[int] = []  # boxes not nested in another one
+        self.top_level: list[str] = []
+        self._keep_alive: list[object] = []  # an id() stays unique only while its object lives
 
     def _number(self, obj: object) -> int:
         key = id(obj)
@@ -310,54 +358,43 @@ class _Layout:
     def op_id(self, node: Function) -> str:
         return f"op{self._number(node)}"
 
-    def _cluster_index(self, path: tuple[Scope, ...]) -> int | None:
+    def _cluster(self, path: tuple[Scope, ...]) -> _Cluster | None:
+        """The box for a scope path, creating it and the boxes around it on first use."""
         parent = None
         for depth, scope in enumerate(path):
             index = self.cluster_of_scope.get(id(scope))
             if index is None:
                 index = len(self.clusters)
-                self.clusters.append(_Cluster(scope.label, parent, depth))
+                self.clusters.append(_Cluster(scope.label, depth))
                 self.cluster_of_scope[id(scope)] = index
                 self._keep_alive.append(scope)
-                if parent is not None:
-                    self.clusters[parent].children.append(index)
+                siblings = self.outermost if parent is None else self.clusters[parent].children
+                siblings.append(index)
             parent = index
-        return parent
+        return None if parent is None else self.clusters[parent]
 
-    def place(self, path: tuple[Scope, ...], dot_id: str, label: str, attributes: dict) -> None:
-        index = self._cluster_index(path)
-        target = self.top_level if index is None else self.clusters[index].nodes
-        target.append((dot_id, label, attributes))
+    def add_node(self, path: tuple[Scope, ...], dot_id: str, label: str, attributes: str) -> None:
+        cluster = self._cluster(path)
+        lines = self.top_level if cluster is None else cluster.lines
+        lines.append(f"\t{dot_id} [label={label} {attributes}]\n")
 
-    def emit(self, dot: graphviz.Digraph) -> None:
-        built: dict[int, graphviz.Digraph] = {}
-        # Deepest boxes first, so each box's children exist when it is built (no recursion needed).
-        for index in sorted(range(len(self.clusters)), key=lambda i: -self.clusters[i].depth):
+    def lines(self) -> list[str]:
+        """Top-level nodes, then each box with its nodes and nested boxes (an explicit stack)."""
+        lines = list(self.top_level)
+        stack: list[int | None] = list(reversed(self.outermost))  # None closes the open box
+        while stack:
+            index = stack.pop()
+            if index is None:
+                lines.append("\t}\n")
+                continue
             cluster = self.clusters[index]
-            box = graphviz.Digraph(name=f"cluster_{index}")
-            box.attr(label=f"<<b>{_html_text(cluster.label)}</b>>",
-                     fillcolor=CLUSTER_FILLS[cluster.depth % len(CLUSTER_FILLS)])
-            for dot_id, label, attributes in cluster.nodes:
-                box.node(dot_id, label, **attributes)
-            for child in cluster.children:
-                box.subgraph(built.pop(child))
-            built[index] = box
-        for dot_id, label, attributes in self.top_level:
-            dot.node(dot_id, label, **attributes)
-        for index, box in built.items():  # what is left are the outermost boxes
-            dot.subgraph(box)
-
-
-def _node_attributes(kind: str) -> dict:
-    fill, border, extra_style = STYLES[kind]
-    attributes = {"fillcolor": fill, "color": border}
-    if kind == "op":
-        attributes.update(shape="ellipse", style="filled")
-    else:
-        attributes["style"] = "rounded,filled" + extra_style
-    if kind == "output":
-        attributes["penwidth"] = "2.2"
-    return attributes
+            fill = CLUSTER_FILLS[cluster.depth % len(CLUSTER_FILLS)]
+            lines.append(f'\tsubgraph cluster_{index} {{\n\t\tlabel=<<b>{_html_text(cluster.label)}</b>> '
+                         f'fillcolor="{fill}"\n')
+            lines.extend(cluster.lines)
+            stack.append(None)
+            stack.extend(reversed(cluster.children))
+        return lines
 
 
 # ----------------------------------------------------------------------------------------------
@@ -365,20 +402,41 @@ def _node_attributes(kind: str) -> dict:
 
 
 def to_dot(*roots: Tensor, show_values: bool = False, show_grads: bool = False, rankdir: str = "LR") -> graphviz.Digraph:
-    """Draw the computation graph that produced `roots` as a ``graphviz.Digraph``.
+    """The computation graph that produced `roots`, as a ``graphviz.Digraph``.
 
     Tensors are boxes (name, shape, dtype), ops are ellipses (``node.label()``), arrows point
     forward; ``ag.name_scope`` / ``nn`` module calls become labelled boxes. ``show_values`` and
-    ``show_grads`` add each tensor's value / gradient (call ``backward(retain_graph=True)`` first to
-    keep the gradients of intermediate results). In Jupyter the returned Digraph displays inline.
+    ``show_grads`` add each tensor's value and gradient (run ``backward(retain_graph=True)`` first
+    to keep the gradients of intermediate results). ``rankdir`` is "LR" (left to right), "TB",
+    "RL" or "BT". In Jupyter the returned Digraph displays inline.
     """
     if not roots:
         raise ValueError("to_dot needs at least one root Tensor, e.g. to_dot(loss)")
     for root in roots:
         if not isinstance(root, Tensor):
             raise TypeError(f"to_dot expects Tensors as roots, got {type(root).__name__}")
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"to_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"to_dot: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+
+    graph = _collect(roots)
+    body = _Body()
+    root_of_node = {id(root.grad_fn): root for root in roots if root.grad_fn is not None}
+    root_ids = {id(root) for root in roots}
+
+    for leaf in graph.leaves:
+        box = _leaf_box(leaf, is_root=id(leaf) in root_ids)
+        body.add_node(_leaf_scope(leaf, graph.leaf_consumers[id(leaf)]), body.tensor_id(leaf),
+                      box.label(show_values, show_grads), _ATTRIBUTES[box.kind])
+    edges: list[str] = []
+    for node in graph.nodes:
+        op_id, out_id = body.op_id(node), body.tensor_id(node)
+        box = _output_box(node, root_of_node.get(id(node)))
+        body.add_node(node.scope, op_id, f"<{_html_text(node.label())}>",
+                      f"{_ATTRIBUTES['op']} tooltip={_dot_string(_op_tooltip(node))}")
+        body.add_node(node.scope, out_id, box.label(show_values, show_grads), _ATTRIBUTES[box.kind])
+        edges.append(f"\t{op_id} -> {out_id}\n")
+        for parent, needs_grad in zip(node.parents, node.needs):
+            edges.append(f"\t{body.tensor_id(parent)} -> {op_id}{'' if needs_grad else NO_GRADIENT_EDGE}\n")
 
     dot = graphviz.Digraph(
         name="computation_graph",
@@ -388,41 +446,18 @@ def to_dot(*roots: Tensor, show_values: bool = False, show_grads: bool = False, 
         node_attr={"fontname": FONT, "fontsize": "10", "shape": "box", "margin": "0.08,0.04", "height": "0.3"},
         edge_attr={"arrowsize": "0.6", "color": "#566573"},
     )
-    walk = _walk(roots)
-    layout = _Layout()
-    root_of_node = {id(root.grad_fn): root for root in roots if root.grad_fn is not None}
-    root_ids = {id(root) for root in roots}
-    op_style = _node_attributes("op")
-
-    for leaf in walk.leaves:
-        look = _leaf_look(leaf, is_root=id(leaf) in root_ids)
-        layout.place(_leaf_scope(leaf, walk.leaf_consumers[id(leaf)]), layout.tensor_id(leaf),
-                     look.label(show_values, show_grads), _node_attributes(look.kind))
-
-    edges: list[tuple[str, str, dict]] = []
-    for node in walk.nodes:
-        op_id, out_id = layout.op_id(node), layout.tensor_id(node)
-        look = _output_look(node, root_of_node.get(id(node)))
-        layout.place(node.scope, op_id, f"<{html.escape(node.label(), quote=False)}>",
-                     {**op_style, "tooltip": _op_tooltip(node)})
-        layout.place(node.scope, out_id, look.label(show_values, show_grads), _node_attributes(look.kind))
-        edges.append((op_id, out_id, {}))
-        for parent, needs_grad in zip(node.parents, node.needs):
-            edges.append((layout.tensor_id(parent), op_id, {} if needs_grad else _NO_GRADIENT_EDGE))
-
-    layout.emit(dot)
-    for tail, head, attributes in edges:
-        dot.edge(tail, head, **attributes)
-    dot.node("legend", _legend_label(show_grads), shape="plaintext", style="")
+    dot.body.extend(body.lines())
+    dot.body.extend(edges)
+    dot.node("legend", _legend_label(show_grads), shape="plaintext")
     return dot
 
 
 def draw_graph(*roots: Tensor, path: str | os.PathLike = "graph", format: str = "svg", **to_dot_options) -> str:
     """Write the graph of `roots` to ``path + ".dot"`` and render it to ``path + "." + format``.
 
-    `format` is any Graphviz output format: "svg", "png", "pdf", ... `to_dot_options` are passed to
+    `format` is a Graphviz output format such as "svg", "png" or "pdf"; `to_dot_options` go to
     :func:`to_dot` (show_values, show_grads, rankdir). Returns the rendered file's path. Raises
-    :class:`GraphvizNotFoundError` when Graphviz's ``dot`` program is not installed.
+    :class:`GraphvizNotFoundError`, after writing the DOT file, when Graphviz's ``dot`` is missing.
     """
     if format not in graphviz.FORMATS:
         raise ValueError(f"draw_graph: unknown output format {format!r}; use 'svg', 'png' or 'pdf'")
