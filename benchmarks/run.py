@@ -1,0 +1,127 @@
+"""Benchmarks: autograd_lite against hand-written NumPy (the floor) and PyTorch (when installed).
+
+    python benchmarks/run.py            # full run, a few minutes
+    python benchmarks/run.py --quick    # under a minute
+    python benchmarks/run.py --json results.json --threads 1
+
+Sections (issue 6): (a) SGD step of a 784-50-10 sigmoid MLP, float64 and float32;
+(b) SGD step of a 784-256-256-10 ReLU MLP, float32; (c) per-op overhead on tiny
+tensors; (d) chains of 1,000 to 100,000 ops; (e) memory of one step, and over many;
+(f) numerical gradient against autodiff. Contenders are timed interleaved and the
+medians compared; every contender's result is checked against NumPy's before timing.
+
+BLAS threads: set (OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads) to the same
+number for every contender before NumPy is imported; default: all logical cores,
+what a user gets without setting anything.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+# Targets from issue 6 (ratios to hand-written NumPy unless in µs); raw ops: issue 2's 1.3x.
+STEP_TARGETS_F64 = {"autograd_lite, raw Tensor ops": 1.3, "autograd_lite + nn": 1.2}
+STEP_TARGETS_F32 = {"autograd_lite, raw Tensor ops": 1.3, "autograd_lite + nn": 1.3}
+RELU_TARGETS = {"autograd_lite + nn": 1.1}
+PER_OP_TARGET_US = 6.0
+CHAIN_TARGET_US = 5.0
+CHAIN_LENGTHS = (1_000, 10_000, 100_000)
+CHAIN_MAX_GROWTH = 1.5  # µs/op at the longest chain over µs/op at the shortest: "linear in N"
+MEMORY_MAX_RATIO = 1.5
+MEMORY_MAX_GROWTH_KIB = 64.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    repetitions: int  # interleaved rounds; medians over these
+    min_sample_seconds: float  # each timed sample repeats the call at least this long
+    chain_repetitions: int
+    memory_steps: int
+    numerical_repetitions: int
+
+
+FULL = Settings(repetitions=31, min_sample_seconds=0.02, chain_repetitions=5, memory_steps=1000, numerical_repetitions=7)
+QUICK = Settings(repetitions=7, min_sample_seconds=0.005, chain_repetitions=3, memory_steps=100, numerical_repetitions=3)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions and steps: under a minute")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also save machine, settings and results as JSON")
+    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS threads for every contender")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
+    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. --only ac")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    for variable in THREAD_VARIABLES:  # must happen before NumPy (or PyTorch) is imported
+        os.environ[variable] = str(args.threads)
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))  # appended, so PYTHONPATH can point at another copy of the engine
+
+    import memory
+    import numerical
+    import per_op
+    import report
+    import sgd_steps
+    from contenders import Available
+    from machine import describe
+    from problems import RELU_F32, SIGMOID_F32, SIGMOID_F64
+
+    settings = QUICK if args.quick else FULL
+    available = Available.detect(use_torch=not args.no_torch)
+    torch_version = None
+    if available.torch:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        torch_version = torch.__version__
+    engine_path = None
+    if available.engine:
+        import autograd_lite
+
+        engine_path = str(Path(autograd_lite.__file__).parent)
+    machine = describe(args.threads, engine_path, torch_version)
+    mode = "quick" if args.quick else "full"
+    print(report.header(machine, f"{mode} mode: medians of {settings.repetitions} interleaved repetitions"))
+    for reason in available.reasons:
+        print(f"note: {reason}")
+
+    s = settings
+    sections = {
+        "a": lambda: sgd_steps.run("a", SIGMOID_F64, available, STEP_TARGETS_F64, s.repetitions, s.min_sample_seconds)
+        + sgd_steps.run("a", SIGMOID_F32, available, STEP_TARGETS_F32, s.repetitions, s.min_sample_seconds),
+        "b": lambda: sgd_steps.run("b", RELU_F32, available, RELU_TARGETS, s.repetitions, s.min_sample_seconds,
+                                   raw=False),
+        "c": lambda: per_op.five_ops(available, PER_OP_TARGET_US, s.repetitions, s.min_sample_seconds),
+        "d": lambda: per_op.chains(available, CHAIN_LENGTHS, CHAIN_TARGET_US, CHAIN_MAX_GROWTH, s.chain_repetitions),
+        "e": lambda: memory.run(SIGMOID_F64, available, s.memory_steps, MEMORY_MAX_RATIO, MEMORY_MAX_GROWTH_KIB),
+        "f": lambda: numerical.run(SIGMOID_F64, available, s.numerical_repetitions),
+    }
+    results = []
+    started = time.perf_counter()
+    for name in args.only:
+        section_start = time.perf_counter()
+        results += sections[name]()
+        print(f"section {name} done in {time.perf_counter() - section_start:.1f} s", file=sys.stderr)
+    print("\nRatios to hand-written NumPy (same run; < 1 would be faster than NumPy)\n")
+    print(report.ratio_table(results))
+    print("\nAll medians\n")
+    print(report.median_table(results))
+    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
+    if args.json:
+        report.save_json(args.json, machine, {"mode": mode, **asdict(settings)}, results)
+        print(f"saved {args.json}")
+
+
+if __name__ == "__main__":
+    main()

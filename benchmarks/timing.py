@@ -1,0 +1,44 @@
+"""Interleaved timing: every contender is measured in every repetition, in turn.
+
+Timing contenders one after the other lets a slow minute (another process, CPU
+frequency, a cache warming up) land on one of them only. Here each repetition
+times every contender once, rotating who goes first, and we report the median
+of the repetitions, so drift hits all contenders alike and outliers are ignored.
+
+Python's garbage collector stays on: a user's training loop runs with it, and an
+engine that makes cyclic garbage should pay for it here too.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from typing import Callable
+
+
+def _seconds_per_call(fn: Callable[[], object], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def calls_per_sample(fn: Callable[[], object], min_sample_seconds: float) -> int:
+    """How many calls make one sample last at least `min_sample_seconds` (timer noise < 0.1%)."""
+    # The first call warms up (caches, BLAS buffers) and, being the slowest, gives a safe estimate.
+    once = _seconds_per_call(fn, 1)
+    return max(1, math.ceil(min_sample_seconds / max(once, 1e-9)))
+
+
+def interleaved(
+    contenders: dict[str, Callable[[], object]], repetitions: int, min_sample_seconds: float
+) -> dict[str, float]:
+    """Median seconds per call of each contender, measured interleaved."""
+    names = list(contenders)
+    calls = {name: calls_per_sample(contenders[name], min_sample_seconds) for name in names}
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for repetition in range(repetitions):
+        shift = repetition % len(names)
+        for name in names[shift:] + names[:shift]:
+            samples[name].append(_seconds_per_call(contenders[name], calls[name]))
+    return {name: statistics.median(times) for name, times in samples.items()}
