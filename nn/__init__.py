@@ -1,0 +1,21 @@
+"""nn: neural-network building blocks made only of autograd_lite primitives.
+
+    import nn
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+    opt = nn.optim.SGD(model.parameters(), lr=0.5)
+    loss = nn.functional.binary_cross_entropy(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+from . import data, functional, init, optim
+from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .layers import Linear
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .module import Module, Parameter, Sequential
+from .serialization import load, save
+
+__all__ = [
+    "Parameter", "Module", "Sequential", "Linear",
+    "Sigmoid", "Tanh", "ReLU", "Softmax",
+    "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+    "functional", "init", "optim", "data", "save", "load",
+]

@@ -1,0 +1,282 @@
+"""Losses: values against hand-written NumPy formulas, gradients against the numerical
+oracle (every reduction, several shapes), second order, stability at ±1000 and dtypes."""
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+import nn
+
+F = nn.functional
+
+REDUCTIONS = ["mean", "sum", "none"]
+CE_SHAPES = [(1, 2), (4, 3), (7, 10)]
+ELEMENTWISE_SHAPES = [(5,), (3, 4), (2, 3, 2)]
+
+
+def reduce_numpy(loss, reduction):
+    return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](loss)
+
+
+def scalar(loss, reduction, seed=9):
+    """A scalar to differentiate: the loss itself, or a random weighting of per-element losses."""
+    if reduction != "none":
+        return loss
+    return (loss * np.random.default_rng(seed).normal(size=loss.shape)).sum()
+
+
+def logsumexp_numpy(z):
+    m = z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def sigmoid_numpy(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def bce_numpy(p, t):
+    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
+
+
+def cross_entropy_problem(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    logits = ag.tensor(rng.normal(scale=3.0, size=shape), requires_grad=True)
+    labels = rng.integers(0, shape[1], size=shape[0])
+    probabilities = rng.random(shape)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return logits, labels, probabilities
+
+
+def binary_problem(shape, seed=0):
+    """Logits, probabilities in (0.05, 0.95) (away from the log floor) and soft targets in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    logits = ag.tensor(rng.normal(scale=3.0, size=shape), requires_grad=True)
+    probs = ag.tensor(rng.uniform(0.05, 0.95, size=shape), requires_grad=True)
+    return logits, probs, rng.random(shape)
+
+
+# ----------------------------------------------------------------------------- values and first derivatives
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", CE_SHAPES)
+def test_cross_entropy_with_labels(shape, reduction):
+    logits, labels, _ = cross_entropy_problem(shape)
+    expected = logsumexp_numpy(logits.data) - logits.data[np.arange(shape[0]), labels]
+    out = F.cross_entropy(logits, labels, reduction=reduction)
+    np.testing.assert_allclose(out.data, reduce_numpy(expected, reduction), rtol=1e-12)
+    assert ag.gradcheck(lambda z: scalar(F.cross_entropy(z, labels, reduction=reduction), reduction), logits)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", CE_SHAPES)
+def test_cross_entropy_with_probabilities(shape, reduction):
+    logits, _, targets = cross_entropy_problem(shape)
+    log_probs = logits.data - logsumexp_numpy(logits.data)[:, None]
+    expected = -(targets * log_probs).sum(axis=1)
+    out = F.cross_entropy(logits, targets, reduction=reduction)
+    np.testing.assert_allclose(out.data, reduce_numpy(expected, reduction), rtol=1e-12)
+    assert ag.gradcheck(lambda z: scalar(F.cross_entropy(z, targets, reduction=reduction), reduction), logits)
+
+
+def test_cross_entropy_gradient_flows_into_soft_targets():
+    logits, _, targets = cross_entropy_problem((3, 4))
+    targets = ag.tensor(targets, requires_grad=True)
+    assert ag.gradcheck(lambda z, t: F.cross_entropy(z, t), logits, targets)
+    (dt,) = ag.grad(F.cross_entropy(logits, targets, reduction="sum"), targets)
+    np.testing.assert_allclose(dt.data, -F.log_softmax(logits).data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_labels_equal_one_hot_targets(reduction):
+    logits, labels, _ = cross_entropy_problem((6, 5), seed=3)
+    one_hot = np.eye(5)[labels]
+    with_labels = F.cross_entropy(logits, labels, reduction=reduction)
+    with_one_hot = F.cross_entropy(logits, one_hot, reduction=reduction)
+    np.testing.assert_allclose(with_labels.data, with_one_hot.data, rtol=1e-12)
+    grad_labels = ag.grad(scalar(with_labels, reduction), logits)[0]
+    grad_one_hot = ag.grad(scalar(with_one_hot, reduction), logits)[0]
+    np.testing.assert_allclose(grad_labels.data, grad_one_hot.data, rtol=1e-12, atol=1e-15)
+
+
+def test_cross_entropy_accepts_label_tensors_and_matches_textbook_gradient():
+    logits, labels, _ = cross_entropy_problem((5, 3), seed=4)
+    loss = F.cross_entropy(logits, ag.tensor(labels))
+    loss.backward()
+    softmax = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(logits.grad.data, (softmax - np.eye(3)[labels]) / 5, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
+def test_binary_cross_entropy(shape, reduction):
+    _, probs, targets = binary_problem(shape)
+    out = F.binary_cross_entropy(probs, targets, reduction=reduction)
+    np.testing.assert_allclose(out.data, reduce_numpy(bce_numpy(probs.data, targets), reduction), rtol=1e-12)
+    assert ag.gradcheck(lambda p: scalar(F.binary_cross_entropy(p, targets, reduction=reduction), reduction), probs)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
+def test_binary_cross_entropy_with_logits(shape, reduction):
+    logits, _, targets = binary_problem(shape)
+    expected = bce_numpy(sigmoid_numpy(logits.data), targets)
+    out = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)
+    np.testing.assert_allclose(out.data, reduce_numpy(expected, reduction), rtol=1e-10)
+    assert ag.gradcheck(
+        lambda z: scalar(F.binary_cross_entropy_with_logits(z, targets, reduction=reduction), reduction), logits
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
+def test_mse_loss(shape, reduction):
+    logits, _, targets = binary_problem(shape)
+    out = F.mse_loss(logits, targets, reduction=reduction)
+    np.testing.assert_allclose(out.data, reduce_numpy((logits.data - targets) ** 2, reduction), rtol=1e-12)
+    assert ag.gradcheck(lambda x: scalar(F.mse_loss(x, targets, reduction=reduction), reduction), logits)
+
+
+def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target():
+    # Logits exactly 0 (e.g. a zero-initialised output layer): d/dz = sigmoid(0) - t = 0.5 - t.
+    logits = ag.zeros(4, requires_grad=True)
+    targets = np.array([0.0, 1.0, 0.25, 1.0])
+    (dz,) = ag.grad(F.binary_cross_entropy_with_logits(logits, targets, reduction="sum"), logits)
+    np.testing.assert_allclose(dz.data, 0.5 - targets, rtol=1e-15)
+
+
+# ----------------------------------------------------------------------------- second order
+
+
+@pytest.mark.parametrize("use_labels", [True, False])
+def test_cross_entropy_hessian_vector_product_matches_closed_form(use_labels, autodiff_gradient):
+    logits, labels, probabilities = cross_entropy_problem((4, 3), seed=5)
+    target = labels if use_labels else probabilities
+    n = logits.shape[0]
+    p = np.exp(logits.data) / np.exp(logits.data).sum(axis=1, keepdims=True)
+    (g,) = ag.grad(F.cross_entropy(logits, target), logits, create_graph=True)
+    target_rows = np.eye(3)[labels] if use_labels else probabilities
+    np.testing.assert_allclose(g.data, (p - target_rows) / n, rtol=1e-12, atol=1e-15)
+    # Per row the Hessian is (diag(p) - p pᵀ) / n, whatever the (normalised) target.
+    v = np.random.default_rng(6).normal(size=(4, 3))
+    (hv,) = ag.grad((g * v).sum(), logits)
+    expected = (p * v - p * (p * v).sum(axis=1, keepdims=True)) / n
+    np.testing.assert_allclose(hv.data, expected, rtol=1e-10, atol=1e-15)
+    # And the numerical derivative of the autodiff gradient.
+    assert ag.gradcheck(lambda z: (autodiff_gradient(lambda z: F.cross_entropy(z, target), z) * v).sum(), logits)
+
+
+def test_bce_with_logits_second_derivative(autodiff_gradient):
+    logits, _, targets = binary_problem((6,), seed=7)
+    (g,) = ag.grad(F.binary_cross_entropy_with_logits(logits, targets, reduction="sum"), logits, create_graph=True)
+    (h,) = ag.grad(g.sum(), logits)
+    s = sigmoid_numpy(logits.data)
+    np.testing.assert_allclose(h.data, s * (1 - s), rtol=1e-10)
+
+
+# ----------------------------------------------------------------------------- stability
+
+
+@pytest.mark.filterwarnings("error")  # any overflow / divide-by-zero RuntimeWarning fails the test
+def test_cross_entropy_stable_at_1000():
+    logits = ag.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0]], requires_grad=True)
+    labels = np.array([0, 0])
+    out = F.cross_entropy(logits, labels, reduction="none")
+    np.testing.assert_allclose(out.data, [0.0, 2000.0 + np.log(2)])
+    (dz,) = ag.grad(out.sum(), logits)
+    np.testing.assert_allclose(dz.data, [[0, 0, 0], [-1, 0.5, 0.5]], atol=1e-300)
+    soft = F.cross_entropy(logits, np.full((2, 3), 1 / 3))
+    assert np.isfinite(soft.data) and np.all(np.isfinite(ag.grad(soft, logits)[0].data))
+
+
+@pytest.mark.filterwarnings("error")
+def test_binary_cross_entropy_with_logits_stable_at_1000():
+    logits = ag.tensor([1000.0, -1000.0, 1000.0, -1000.0], requires_grad=True)
+    targets = np.array([0.0, 1.0, 1.0, 0.0])
+    out = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    np.testing.assert_allclose(out.data, [1000.0, 1000.0, 0.0, 0.0])
+    (dz,) = ag.grad(out.sum(), logits)
+    np.testing.assert_allclose(dz.data, [1.0, -1.0, 0.0, 0.0])
+
+
+@pytest.mark.filterwarnings("error")
+def test_binary_cross_entropy_of_saturated_sigmoid_is_clamped_at_100():
+    # sigmoid(±1000) is exactly 0 or 1; PyTorch clamps each log at -100.
+    logits = ag.tensor([1000.0, -1000.0, 1000.0, -1000.0], requires_grad=True)
+    targets = np.array([0.0, 1.0, 1.0, 0.0])
+    out = F.binary_cross_entropy(F.sigmoid(logits), targets, reduction="none")
+    np.testing.assert_allclose(out.data, [100.0, 100.0, 0.0, 0.0], rtol=1e-12)
+    (dz,) = ag.grad(out.sum(), logits)
+    assert np.all(np.isfinite(dz.data))
+
+
+@pytest.mark.filterwarnings("error")
+def test_binary_cross_entropy_float32_at_exact_zero_and_one_is_finite():
+    probs = ag.tensor(np.array([0.0, 1.0, 0.5], dtype=np.float32), requires_grad=True)
+    out = F.binary_cross_entropy(probs, np.array([1.0, 0.0, 1.0]))
+    (dp,) = ag.grad(out, probs)
+    assert out.dtype == np.float32 and np.isfinite(out.data) and np.all(np.isfinite(dp.data))
+
+
+# ----------------------------------------------------------------------------- dtypes, modules, errors
+
+
+def test_float32_losses_stay_float32_with_integer_and_float64_targets():
+    rng = np.random.default_rng(8)
+    logits = ag.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+    labels = rng.integers(0, 3, size=4)  # int64
+    float64_targets = rng.random((4, 3))
+    int_targets = rng.integers(0, 2, size=(4, 3))
+    losses = [
+        F.cross_entropy(logits, labels),
+        F.cross_entropy(logits, ag.tensor(labels)),
+        F.cross_entropy(logits, float64_targets),
+        F.binary_cross_entropy(F.sigmoid(logits), int_targets),
+        F.binary_cross_entropy_with_logits(logits, float64_targets),
+        F.mse_loss(logits, int_targets),
+    ]
+    for loss in losses:
+        assert loss.dtype == np.float32
+        assert ag.grad(loss, logits)[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_modules_match_functional(reduction):
+    logits, labels, _ = cross_entropy_problem((4, 3))
+    _, probs, targets = binary_problem((4, 3))
+    pairs = [
+        (nn.CrossEntropyLoss, F.cross_entropy, logits, labels),
+        (nn.BCELoss, F.binary_cross_entropy, probs, targets),
+        (nn.BCEWithLogitsLoss, F.binary_cross_entropy_with_logits, logits, targets),
+        (nn.MSELoss, F.mse_loss, logits, targets),
+    ]
+    for module, function, input, target in pairs:
+        expected = function(input, target, reduction=reduction)
+        np.testing.assert_array_equal(module(reduction=reduction)(input, target).data, expected.data)
+    assert repr(nn.MSELoss()) == "MSELoss(reduction='mean')"
+
+
+def test_bad_reduction_is_rejected():
+    logits, labels, _ = cross_entropy_problem((2, 3))
+    with pytest.raises(ValueError, match="cross_entropy: reduction must be"):
+        F.cross_entropy(logits, labels, reduction="average")
+    with pytest.raises(ValueError, match="MSELoss: reduction must be"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_shape_errors_name_the_loss_and_shapes():
+    logits, labels, _ = cross_entropy_problem((4, 3))
+    with pytest.raises(ValueError, match=r"cross_entropy: integer labels must have shape \(4,\)"):
+        F.cross_entropy(logits, labels[:3])
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must lie in \[0, 3\)"):
+        F.cross_entropy(logits, np.array([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"cross_entropy: labels must lie in \[0, 3\)"):
+        F.cross_entropy(logits, np.array([0, -1, 2, 1]))
+    with pytest.raises(ValueError, match=r"cross_entropy: logits must have shape \(N, C\)"):
+        F.cross_entropy(logits[0], labels[:1])
+    with pytest.raises(ValueError, match=r"cross_entropy: target shape \(4, 2\) does not match input shape \(4, 3\)"):
+        F.cross_entropy(logits, np.ones((4, 2)) / 2)
+    predictions = ag.zeros(4, 1, requires_grad=True)
+    with pytest.raises(ValueError, match=r"mse_loss: target shape \(4,\) does not match input shape \(4, 1\)"):
+        F.mse_loss(predictions, np.zeros(4))
+    with pytest.raises(ValueError, match="binary_cross_entropy: target shape"):
+        F.binary_cross_entropy(predictions, np.zeros(4))
