@@ -203,8 +203,15 @@ class Sigmoid(Function):
     op = "sigmoid"
 
     def forward(self, x):
-        # 1 / (1 + exp(-x)) overflows for x << 0; exp(-log(1 + exp(-x))) via logaddexp never does
-        return np.exp(-np.logaddexp(0, -x))
+        # 1 / (1 + exp(-x)) overflows for x < -709; exp(-|x|) <= 1 never does.
+        e = np.empty_like(x)  # an array even for 0-d x, so the in-place steps below work
+        np.abs(x, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # e = exp(-|x|)
+        r = np.add(e, 1, out=np.empty_like(e))
+        np.reciprocal(r, out=r)  # r = 1 / (1 + e) = sigmoid(|x|)
+        np.multiply(e, r, out=e)  # e * r = sigmoid(-|x|)
+        return np.where(x >= 0, r, e)
 
     def backward(self, g, y, x):
         """d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))"""

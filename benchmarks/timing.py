@@ -25,7 +25,9 @@ def _seconds_per_call(fn: Callable[[], object], calls: int) -> float:
 
 def calls_per_sample(fn: Callable[[], object], min_sample_seconds: float) -> int:
     """How many calls make one sample last at least `min_sample_seconds` (timer noise < 0.1%)."""
-    # The first call warms up (caches, BLAS buffers) and, being the slowest, gives a safe estimate.
+    first = _seconds_per_call(fn, 1)  # warm-up: caches, BLAS buffers, lazy imports
+    if first >= min_sample_seconds:
+        return 1  # a long call (a 100,000-op chain) needs no second, warmed-up estimate
     once = _seconds_per_call(fn, 1)
     return max(1, math.ceil(min_sample_seconds / max(once, 1e-9)))
 
