@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.elementwise import as_tensor, data_of
+from autograd_lite.elementwise import as_tensor, data_of, exp
 from autograd_lite.graph import Function
 from autograd_lite.shapes import expand
 from autograd_lite.tensor import Tensor, apply, wrap
@@ -106,6 +106,23 @@ class Min(Extreme):
         return x.min(axis=self.axis, keepdims=self.keepdims)
 
 
+class LogSumExp(Reduction):
+    op = "logsumexp"
+
+    def forward(self, x):
+        # log(sum(exp(x))) = m + log(sum(exp(x - m))): with m = max(x) no exp overflows
+        m = x.max(axis=self.axis, keepdims=True)
+        m[~np.isfinite(m)] = 0  # all -inf (or inf) rows: leave them to exp/log
+        out = np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
+        return out if self.keepdims else out.reshape(np.sum(x, axis=self.axis).shape)
+
+    def backward(self, g, y, x):
+        """d/dx_i logsumexp(x) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
+        shifted = x - y.reshape(keepdims_shape(x.shape, self.axis))
+        softmax = exp(shifted) if isinstance(shifted, Tensor) else np.exp(shifted)
+        return (self.spread(g, x) * softmax,)
+
+
 def _reduce(kind: type, x: Any, axis: Any, keepdims: bool) -> Tensor:
     x = as_tensor(x, kind.op)
     if x.size == 0 and kind in (Max, Min):
@@ -131,6 +148,11 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis`; the gradient goes to the minimal elements."""
     return _reduce(Min, x, axis, keepdims)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `axis`, without overflow; its gradient is the softmax."""
+    return _reduce(LogSumExp, x, axis, keepdims)
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:

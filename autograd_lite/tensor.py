@@ -297,6 +297,9 @@ class Tensor:
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return reductions.min(self, axis, keepdims)
 
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return reductions.logsumexp(self, axis, keepdims)
+
     def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return reductions.argmax(self, axis, keepdims)
 
