@@ -22,3 +22,5 @@ from autograd_lite.graph import Function, enable_grad, grad, is_grad_enabled, na
 from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradient
 
 __version__ = "0.1.0"
+from autograd_lite.compare import GradientComparison, compare_gradients
+from autograd_lite import viz
