@@ -1,0 +1,89 @@
+"""Shared fixtures for the core tests: random inputs away from kinks, and a gradcheck driver.
+
+Every gradient test goes through `check`, which
+  * turns a tensor-valued function into a scalar with fixed *random* weights
+    (a plain `.sum()` would hide mistakes that only permute or mix entries,
+    e.g. a wrong transpose backward), then runs `ag.gradcheck`;
+  * runs one ordinary `backward` and asserts each gradient has its input's
+    shape and dtype (float32 inputs must get float32 gradients).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+
+
+def random_array(rng: np.random.Generator, shape: tuple, kind: str = "signed", dtype: Any = np.float64) -> np.ndarray:
+    """Random values that keep away from the points where the ops tested here have kinks.
+
+    kind="signed":   |x| in [0.5, 2] with random sign (abs, relu, div are smooth there);
+    kind="positive": x in [0.5, 2] (log, sqrt, the base of a power with a tensor exponent);
+    kind="normal":   standard normal (smooth ops only).
+    """
+    if kind == "positive":
+        values = rng.uniform(0.5, 2.0, shape)
+    elif kind == "signed":
+        values = rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    elif kind == "normal":
+        values = rng.standard_normal(shape)
+    else:
+        raise ValueError(kind)
+    return np.asarray(values, dtype=dtype)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240601)
+
+
+@pytest.fixture
+def leaf(rng: np.random.Generator) -> Callable[..., ag.Tensor]:
+    """leaf(shape, kind="signed", dtype=np.float64, requires_grad=True): a random leaf tensor."""
+
+    def make(shape: tuple, kind: str = "signed", dtype: Any = np.float64, requires_grad: bool = True) -> ag.Tensor:
+        return ag.tensor(random_array(rng, shape, kind, dtype), requires_grad=requires_grad)
+
+    return make
+
+
+def scalarized(f: Callable[..., ag.Tensor], inputs: tuple, rng: np.random.Generator) -> Callable[..., ag.Tensor]:
+    """x -> sum(f(x) * w) with w random of f's output shape and dtype (so every output entry counts)."""
+    out = f(*inputs)
+    weights = random_array(rng, out.shape, "normal", out.dtype)
+    return lambda *xs: (f(*xs) * weights).sum()
+
+
+@pytest.fixture
+def check(rng: np.random.Generator) -> Callable[..., bool]:
+    """check(f, *inputs, atol=.., rtol=..): gradcheck f (tensor-valued) and the gradients' shape and dtype."""
+
+    def run(f: Callable[..., ag.Tensor], *inputs: ag.Tensor, **tolerances: float) -> bool:
+        scalar_f = scalarized(f, inputs, rng)
+        assert ag.gradcheck(scalar_f, *inputs, **tolerances) is True
+        needing = [x for x in inputs if isinstance(x, ag.Tensor) and x.requires_grad]
+        for x in needing:
+            x.grad = None
+        scalar_f(*inputs).backward()
+        for x in needing:
+            assert x.grad is not None
+            assert x.grad.shape == x.shape
+            assert x.grad.dtype == x.dtype, f"gradient dtype {x.grad.dtype} for a {x.dtype} input"
+            x.grad = None
+        return True
+
+    return run
+
+
+@pytest.fixture
+def float32_default():
+    """Make float32 the default dtype for one test, and always restore the previous default."""
+    previous = ag.get_default_dtype()
+    ag.set_default_dtype(np.float32)
+    try:
+        yield
+    finally:
+        ag.set_default_dtype(previous)
