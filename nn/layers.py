@@ -33,6 +33,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: ag.Tensor) -> ag.Tensor:
+        if x.shape[-1:] != (self.in_features,):
+            raise ValueError(f"{self.scope_label()}: expected inputs with {self.in_features} features "
+                             f"in the last axis, got shape {x.shape}")
         y = x @ self.weight.T
         return y if self.bias is None else y + self.bias
 

@@ -23,6 +23,12 @@ def test_output_is_x_times_weight_transposed_plus_bias(input_shape, output_shape
     np.testing.assert_allclose(out.data, x @ layer.weight.data.T + layer.bias.data, rtol=1e-12)
 
 
+def test_wrong_input_width_names_the_layer_and_shape():
+    with pytest.raises(ValueError, match=r"Linear\(5→3\): expected inputs with 5 features in the last axis, "
+                                         r"got shape \(4, 6\)"):
+        nn.Linear(5, 3)(ag.zeros(4, 6))
+
+
 def test_weights_in_pytorch_layout_load_unchanged():
     # A PyTorch Linear(2, 3) stores weight[j, i] = weight from input i to output j.
     weight = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, -1.0]])

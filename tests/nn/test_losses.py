@@ -144,6 +144,30 @@ def test_bce_with_logits_gradient_at_zero_is_sigmoid_minus_target():
     np.testing.assert_allclose(dz.data, 0.5 - targets, rtol=1e-15)
 
 
+def test_float32_gradients_pass_gradcheck():
+    # The oracle evaluates in float64; autodiff runs in float32 (about 7 significant digits).
+    logits, labels, probabilities = cross_entropy_problem((4, 3), seed=10)
+    _, probs, targets = binary_problem((4, 3), seed=10)
+    z32 = ag.tensor(logits.data.astype(np.float32), requires_grad=True)
+    p32 = ag.tensor(probs.data.astype(np.float32), requires_grad=True)
+    assert ag.gradcheck(lambda z: F.cross_entropy(z, labels), z32, atol=1e-4)
+    assert ag.gradcheck(lambda z: F.cross_entropy(z, probabilities), z32, atol=1e-4)
+    assert ag.gradcheck(lambda z: F.binary_cross_entropy_with_logits(z, targets), z32, atol=1e-4)
+    assert ag.gradcheck(lambda p: F.binary_cross_entropy(p, targets), p32, atol=1e-4)
+    assert ag.gradcheck(lambda z: F.mse_loss(z, targets), z32, atol=1e-4)
+
+
+def test_cross_entropy_with_labels_builds_a_lean_graph():
+    # No one-hot matrix and no product with it: the labels only index. The max is a detached constant.
+    logits, labels, _ = cross_entropy_problem((5, 4))
+    nodes, stack = set(), [F.cross_entropy(logits, labels).grad_fn]
+    while stack:
+        node = stack.pop()
+        nodes.add(node)
+        stack.extend(p for p in node.parents if isinstance(p, ag.Function) and p not in nodes)
+    assert sorted(node.op for node in nodes) == sorted(["sub", "exp", "sum", "log", "getitem", "sub", "mean"])
+
+
 # ----------------------------------------------------------------------------- second order
 
 
