@@ -123,20 +123,27 @@ def cross_entropy(logits: ag.Tensor, target: Any, reduction: str = "mean") -> ag
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     labels = np.asarray(target.data if isinstance(target, ag.Tensor) else target)
-    if not np.issubdtype(labels.dtype, np.integer):
+    if np.issubdtype(labels.dtype, np.integer):
+        loss = _cross_entropy_with_labels(logits, labels)
+    elif labels.ndim == 1:
+        raise ValueError(f"cross_entropy: a target of shape {labels.shape} must hold integer class labels, "
+                         f"got dtype {labels.dtype} (convert with .astype(np.int64))")
+    else:
         loss = -(_as_target(target, logits, "cross_entropy") * log_softmax(logits, axis=1)).sum(axis=1)
-        return _reduce(loss, reduction, "cross_entropy")
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def _cross_entropy_with_labels(logits: ag.Tensor, labels: np.ndarray) -> ag.Tensor:
+    """log Σ_j exp(z_j) - z_label per row. The labels only index: no one-hot matrix, no (N, C) product."""
     n, classes = logits.shape
     if labels.shape != (n,):
         raise ValueError(f"cross_entropy: integer labels must have shape ({n},) for logits {logits.shape}, "
                          f"got {labels.shape}")
-    if n and (labels.min() < 0 or labels.max() >= classes):
+    if n and (labels.min() < 0 or labels.max() >= classes):  # NumPy would wrap -1 around silently
         raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got values from "
                          f"{labels.min()} to {labels.max()}")
-    # Pick each row's label entry by fancy indexing: no one-hot matrix, no (N, C) product.
     shifted = _shift_by_max(logits, 1)
-    loss = shifted.exp().sum(axis=1).log() - shifted[np.arange(n), labels]
-    return _reduce(loss, reduction, "cross_entropy")
+    return shifted.exp().sum(axis=1).log() - shifted[np.arange(n), labels]
 
 
 def binary_cross_entropy(probs: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:

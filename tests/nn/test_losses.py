@@ -295,6 +295,8 @@ def test_shape_errors_name_the_loss_and_shapes():
         F.cross_entropy(logits, np.array([0, 1, 2, 3]))
     with pytest.raises(ValueError, match=r"cross_entropy: labels must lie in \[0, 3\)"):
         F.cross_entropy(logits, np.array([0, -1, 2, 1]))
+    with pytest.raises(ValueError, match=r"target of shape \(4,\) must hold integer class labels, got dtype float64"):
+        F.cross_entropy(logits, labels.astype(np.float64))
     with pytest.raises(ValueError, match=r"cross_entropy: logits must have shape \(N, C\)"):
         F.cross_entropy(logits[0], labels[:1])
     with pytest.raises(ValueError, match=r"cross_entropy: target shape \(4, 2\) does not match input shape \(4, 3\)"):
