@@ -105,7 +105,6 @@ MNIST_FILES = {
 }
 
 
-
 class DatasetError(RuntimeError):
     """A dataset file is missing and cannot be downloaded, or fails its checksum."""
 
@@ -130,8 +129,9 @@ def _download(name: str, expected_sha256: str, directory: Path) -> None:
         except OSError as exc:  # URLError, HTTPError and timeouts are all OSErrors
             failures.append(f"{url}: {exc}")
             continue
-        if _sha256(data) != expected_sha256:
-            failures.append(f"{url}: wrong checksum (sha256 {_sha256(data)})")
+        actual = _sha256(data)
+        if actual != expected_sha256:
+            failures.append(f"{url}: wrong checksum ({len(data)} bytes, sha256 {actual})")
             continue
         directory.mkdir(parents=True, exist_ok=True)
         partial = directory / (name + ".part")
