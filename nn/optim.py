@@ -80,7 +80,7 @@ class Optimizer:
             array = np.array(value)
             if array.ndim and array.shape != self.params[index].shape:
                 problems.append(f"{key}: shape {array.shape} does not match parameter {index} {self.params[index].shape}")
-            states[index][buffer] = array if array.ndim else array.item()
+            states[index][buffer] = array.astype(self.params[index].dtype) if array.ndim else array.item()
         if problems:
             raise ValueError(f"{name}.load_state_dict failed (optimizer left unchanged):\n  " + "\n  ".join(problems))
         for key in self.hyperparameters:
