@@ -1,0 +1,418 @@
+"""The backward walk, ag.grad, higher derivatives, the deep chain, freeing the graph, graph nodes."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+from autograd_lite.graph import Function, Scope
+
+# --------------------------------------------------------------------------- Tensor.backward
+
+
+def test_two_backward_calls_accumulate(leaf):
+    x = leaf((3,))
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 4 * x.data)
+
+
+def test_separate_graphs_accumulate_into_the_same_leaf(leaf):
+    x = leaf((3,))
+    x.exp().sum().backward()
+    (3 * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data) + 3)
+
+
+def test_zero_grad_forgets_the_gradient(leaf):
+    x = leaf((2,))
+    (x * 5).sum().backward()
+    x.zero_grad()
+    assert x.grad is None
+    (x * 7).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [7.0, 7.0])
+
+
+@pytest.mark.parametrize("as_type", [np.array, ag.tensor, lambda g: g.tolist()])
+def test_backward_with_an_explicit_gradient_for_a_non_scalar_output(as_type, leaf, rng):
+    x, w = leaf((2, 3)), leaf((3,))
+    g = rng.standard_normal((2, 3))
+    (x * w).backward(gradient=as_type(g))
+    np.testing.assert_allclose(x.grad.data, g * w.data)
+    np.testing.assert_allclose(w.grad.data, (g * x.data).sum(axis=0))
+
+
+def test_a_single_element_output_of_any_rank_implies_gradient_one(leaf):
+    x = leaf((1, 1))
+    (x * 3).backward()
+    np.testing.assert_array_equal(x.grad.data, [[3.0]])
+
+
+def test_backward_on_a_leaf(leaf):
+    x = leaf((2,))
+    x.backward(gradient=np.array([4.0, 5.0]))
+    np.testing.assert_array_equal(x.grad.data, [4.0, 5.0])
+
+
+def test_gradient_is_cast_to_the_output_dtype(leaf):
+    x = leaf((2,), dtype=np.float32)
+    (x * 2).backward(gradient=np.array([1.0, 2.0]))  # a float64 gradient for a float32 output
+    assert x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad.data, np.array([2.0, 4.0], np.float32))
+
+
+def test_shared_subexpressions_sum_their_contributions(leaf):
+    x = leaf((4,), "normal")
+    h = x.exp()
+    (h * h + h + x).sum().backward()  # d/dx (e^2x + e^x + x)
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * x.data) + np.exp(x.data) + 1)
+
+
+def test_only_leaves_that_require_grad_get_a_gradient(leaf):
+    x = leaf((3,))
+    constant = leaf((3,), requires_grad=False)
+    h = x * constant
+    assert not h.is_leaf and h.requires_grad and h.grad_fn is not None
+    h.sum().backward()
+    assert h.grad is None and constant.grad is None
+    np.testing.assert_array_equal(x.grad.data, constant.data)
+
+
+def test_detach_cuts_the_graph(leaf):
+    x = leaf((3,))
+    d = x.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.data, x.data)
+    (x * d).sum().backward()  # only the first factor is differentiated
+    np.testing.assert_array_equal(x.grad.data, x.data)
+
+
+def test_requires_grad_can_be_switched_on_a_leaf(leaf):
+    x = leaf((2,), requires_grad=False)
+    assert x.requires_grad_() is x and x.requires_grad
+    (x * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_leaf_gradients_are_independent_arrays(leaf):
+    """Gradient clipping scales each .grad in place: one leaf's gradient must not be another's array.
+
+    With y = (a + b) * c, the add node sends the same incoming gradient to a and b.
+    """
+    a, b, c = leaf((3,)), leaf((3,)), leaf((3,))
+    ((a + b) * c).sum().backward()
+    a.grad.data *= 0.5
+    np.testing.assert_array_equal(b.grad.data, c.data)
+    np.testing.assert_array_equal(a.grad.data, 0.5 * c.data)
+
+
+def test_leaf_gradient_does_not_alias_the_gradient_passed_in(leaf):
+    x = leaf((3,))
+    g = np.ones(3)
+    (x + 1).backward(gradient=g)
+    g[:] = 7.0  # reusing the buffer for something else must not change x.grad
+    np.testing.assert_array_equal(x.grad.data, np.ones(3))
+
+
+def test_grad_results_are_independent_arrays(leaf):
+    a, b, c = leaf((3,)), leaf((3,)), leaf((3,))
+    ga, gb = ag.grad(((a + b) * c).sum(), [a, b])
+    ga.data *= 0.5
+    np.testing.assert_array_equal(gb.data, c.data)
+
+
+# --------------------------------------------------------------------------- ag.grad
+
+
+def test_grad_leaves_dot_grad_untouched(leaf):
+    x, w = leaf((3,)), leaf((3,))
+    w.grad = ag.tensor([1.0, 2.0, 3.0])
+    gx, gw = ag.grad((x * w).sum(), [x, w])
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(gx.data, w.data)
+    np.testing.assert_array_equal(gw.data, x.data)
+    assert isinstance(gx, ag.Tensor) and not gx.requires_grad and gx.dtype == x.dtype
+
+
+def test_grad_of_a_single_input_is_a_one_tuple(leaf):
+    x = leaf((2,))
+    result = ag.grad((x * x).sum(), x)
+    assert isinstance(result, tuple) and len(result) == 1
+    np.testing.assert_allclose(result[0].data, 2 * x.data)
+
+
+def test_grad_with_respect_to_intermediate_tensors(leaf):
+    x = leaf((3,))
+    h = x * 2
+    z = h.exp()
+    gh, gz, gx = ag.grad((z * z).sum(), [h, z, x])
+    np.testing.assert_allclose(gz.data, 2 * z.data)
+    np.testing.assert_allclose(gh.data, 2 * z.data * z.data)
+    np.testing.assert_allclose(gx.data, 4 * z.data * z.data)
+    assert h.grad is None and z.grad is None and x.grad is None
+
+
+def test_grad_allow_unused(leaf):
+    x, unused = leaf((2,)), leaf((2,))
+    with pytest.raises(RuntimeError, match=r"input 1 .*not used"):
+        ag.grad((x * 2).sum(), [x, unused])
+    gx, gu = ag.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    assert gu is None
+    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+
+
+def test_grad_with_grad_outputs_and_several_outputs(leaf, rng):
+    x = leaf((3,))
+    g1, g2 = rng.standard_normal(3), rng.standard_normal(())
+    (gx,) = ag.grad([x * x, (x * 3).sum()], [x], grad_outputs=[g1, g2])
+    np.testing.assert_allclose(gx.data, g1 * 2 * x.data + 3 * g2)
+    (gx,) = ag.grad(x.exp(), x, grad_outputs=ag.tensor(g1))
+    np.testing.assert_allclose(gx.data, g1 * np.exp(x.data))
+
+
+def test_grad_frees_the_graph_unless_asked_to_retain_it(leaf):
+    x = leaf((2,))
+    y = (x * x).sum()
+    ag.grad(y, x, retain_graph=True)
+    (again,) = ag.grad(y, x)
+    np.testing.assert_allclose(again.data, 2 * x.data)
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        ag.grad(y, x)
+
+
+# --------------------------------------------------------------------------- higher derivatives
+
+
+def derivatives(f, x, order):
+    """[f'(x), f''(x), ...] elementwise, each by ag.grad of the previous (sum over elements)."""
+    results, current = [], f(x)
+    for _ in range(order):
+        (current,) = ag.grad(current.sum(), x, create_graph=True)
+        results.append(current.data)
+    return results
+
+
+SECOND_DERIVATIVES = {
+    "x**3": (lambda x: x**3, lambda v: 6 * v),
+    "tanh": (ag.tanh, lambda v: -2 * np.tanh(v) * (1 - np.tanh(v) ** 2)),
+    "sigmoid": (ag.sigmoid, lambda v: (s := 1 / (1 + np.exp(-v))) * (1 - s) * (1 - 2 * s)),
+    "x*exp(x)": (lambda x: x * x.exp(), lambda v: (v + 2) * np.exp(v)),
+    "exp(x**2)": (lambda x: (x * x).exp(), lambda v: (2 + 4 * v**2) * np.exp(v**2)),
+    "log(1+x^2)": (lambda x: (1 + x**2).log(), lambda v: (2 - 2 * v**2) / (1 + v**2) ** 2),
+    "1/x": (lambda x: 1 / x, lambda v: 2 / v**3),
+    "sqrt(x*x+1)": (lambda x: (x * x + 1).sqrt(), lambda v: (v * v + 1) ** -1.5),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_DERIVATIVES)
+def test_second_derivatives_against_closed_forms(name, leaf):
+    f, second = SECOND_DERIVATIVES[name]
+    x = leaf((5,), "signed")
+    _, d2 = derivatives(f, x, 2)
+    np.testing.assert_allclose(d2, second(x.data), rtol=1e-10)
+
+
+def test_third_derivatives_against_closed_forms(leaf):
+    x = leaf((5,), "signed")
+    d1, d2, d3 = derivatives(lambda x: x**4, x, 3)
+    np.testing.assert_allclose([d1, d2, d3], [4 * x.data**3, 12 * x.data**2, 24 * x.data])
+    t = np.tanh(x.data)
+    np.testing.assert_allclose(derivatives(ag.tanh, x, 3)[2], -2 * (1 - t**2) * (1 - 3 * t**2), rtol=1e-10)
+
+
+def test_backward_with_create_graph_makes_dot_grad_differentiable(leaf):
+    x = leaf((3,))
+    (x**3).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    np.testing.assert_allclose(x.grad.data, 3 * x.data**2)
+    (second,) = ag.grad(x.grad.sum(), x)
+    np.testing.assert_allclose(second.data, 6 * x.data)
+
+
+def test_hessian_vector_product_of_a_quadratic(rng):
+    a = rng.standard_normal((4, 4))
+    b = rng.standard_normal(4)
+    x = ag.tensor(rng.standard_normal(4), requires_grad=True)
+    v = rng.standard_normal(4)
+    (g,) = ag.grad(0.5 * (x @ (ag.tensor(a) @ x)) + x @ b, x, create_graph=True)
+    np.testing.assert_allclose(g.data, 0.5 * (a + a.T) @ x.data + b)
+    (hv,) = ag.grad((g * v).sum(), x)
+    np.testing.assert_allclose(hv.data, 0.5 * (a + a.T) @ v, rtol=1e-12)
+
+
+def test_hessian_vector_product_of_a_small_mlp_matches_the_explicit_hessian(rng):
+    w1, w2 = ag.tensor(rng.standard_normal((3, 4))), ag.tensor(rng.standard_normal(3))
+    features = ag.tensor(rng.standard_normal((5, 4)))
+
+    def loss(p):  # p scales the 4 inputs of a 4-3-1 tanh/sigmoid network
+        hidden = ag.tanh(features @ (w1 * p).T)
+        return ((hidden @ w2).sigmoid() - 0.5).sum() ** 2 + (p * p * p).sum()
+
+    p = ag.tensor(rng.standard_normal(4), requires_grad=True)
+    v = rng.standard_normal(4)
+    (g,) = ag.grad(loss(p), p, create_graph=True)
+    (hv,) = ag.grad((g * v).sum(), p, retain_graph=True)
+    hessian = np.stack([ag.grad(g[i], p, retain_graph=True)[0].data for i in range(4)])
+
+    def gradient_at(values):
+        q = ag.tensor(values, requires_grad=True)
+        return ag.grad(loss(q), q)[0].data
+
+    step = 1e-6
+    numerical = np.stack([(gradient_at(p.data + step * e) - gradient_at(p.data - step * e)) / (2 * step)
+                          for e in np.eye(4)])
+    np.testing.assert_allclose(hv.data, hessian @ v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hessian, hessian.T, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hessian, numerical, rtol=1e-5, atol=1e-6)
+
+
+# Each primitive's backward must itself be differentiable: gradcheck d/dx sum(grad(f)^2).
+SECOND_ORDER_CASES = {
+    "add sub": (lambda a, b: ((a + b) * (a - b) * a).sum(), "signed"),
+    "mul div": (lambda a, b: (a * b / (a * a + 1)).sum(), "signed"),
+    "pow": (lambda a, b: (a**b).sum(), "positive"),
+    "pow scalar": (lambda a, b: (a**3 + 2**b).sum(), "signed"),
+    "exp log": (lambda a, b: (a.exp() * b.log()).sum(), "positive"),
+    "tanh sigmoid": (lambda a, b: (a.tanh() * b.sigmoid()).sum(), "signed"),
+    "sqrt": (lambda a, b: (a * b).sqrt().sum() * a.sum(), "positive"),
+    "relu abs": (lambda a, b: (ag.relu(a - 1) ** 2 * b.abs() ** 3).sum(), "signed"),
+    "maximum minimum": (lambda a, b: (ag.maximum(a, b) ** 2 + ag.minimum(a, b) ** 3).sum(), "signed"),
+    "where clip": (lambda a, b: (ag.where(a.data > 0, a * b, b * b) * a.clip(-1.0, 1.0)).sum(), "signed"),
+    "sum mean": (lambda a, b: (a * b).sum(axis=0).mean() ** 2 + (a * a).mean(axis=1, keepdims=True).sum(), "signed"),
+    "max min": (lambda a, b: ((a * b).max(axis=1) ** 2).sum() + ((a - b).min(axis=0) ** 3).sum(), "signed"),
+    "reshape transpose": (lambda a, b: ((a * b).reshape(4, 3).T ** 3 * a.reshape(3, 4)).sum(), "signed"),
+    "broadcast squeeze": (lambda a, b: (a[:, :1].broadcast_to(3, 4).unsqueeze(0).squeeze(0) * b).sum() ** 2, "signed"),
+    "getitem": (lambda a, b: ((a * b)[np.array([0, 0, 2]), 1:3] ** 3).sum() + (a[a.data > 0] ** 3).sum(), "signed"),
+    "concatenate stack": (lambda a, b: (ag.concatenate([a * a, b], 0) ** 2).sum() + (ag.stack([a, b], 1) ** 3).sum(),
+                          "signed"),
+    "matmul": (lambda a, b: ((a @ b.T) ** 2).sum() + ((a[0] @ b.T) ** 3).sum(), "signed"),
+    "astype": (lambda a, b: ((a * b).astype(np.float64) ** 3).sum(), "signed"),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER_CASES)
+def test_gradients_of_every_primitive_are_differentiable(name, leaf):
+    f, kind = SECOND_ORDER_CASES[name]
+    a, b = leaf((3, 4), kind), leaf((3, 4), kind)
+
+    def squared_gradient_norm(a, b):
+        # gradcheck evaluates f under no_grad for the numerical side; the gradient needs the graph.
+        with ag.enable_grad():
+            ga, gb = ag.grad(f(a, b), [a, b], create_graph=True)
+            return (ga * ga).sum() + (gb * gb).sum()
+
+    assert ag.gradcheck(squared_gradient_norm, a, b)
+
+
+# --------------------------------------------------------------------------- depth and memory
+
+
+def test_a_chain_100000_ops_deep():
+    x = ag.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.00001
+    y.backward()
+    expected = 1.00001**100_000
+    assert y.item() == pytest.approx(expected, rel=1e-9)
+    assert x.grad.item() == pytest.approx(expected, rel=1e-9)
+    del y  # dropping a 100,000-node graph must not overflow the C stack either
+    gc.collect()
+
+
+def test_saved_arrays_are_freed_after_backward(leaf):
+    x = leaf((100,))
+    hidden = x.exp()
+    saved = weakref.ref(hidden.data)
+    y = (hidden * 2).sum()
+    node = y.grad_fn
+    del hidden
+    y.backward()
+    gc.collect()
+    assert saved() is None
+    assert node.value is None and node.shape == () and node.dtype == np.float64  # structure kept for pictures
+
+
+def test_retain_graph_keeps_the_saved_arrays(leaf):
+    x = leaf((100,))
+    hidden = x.exp()
+    saved = weakref.ref(hidden.data)
+    y = (hidden * 2).sum()
+    del hidden
+    y.backward(retain_graph=True)
+    gc.collect()
+    assert saved() is not None
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 4 * np.exp(x.data))
+    gc.collect()
+    assert saved() is None
+
+
+def test_second_backward_through_a_freed_graph_raises_a_clear_error(leaf):
+    x = leaf((3,))
+    y = x.tanh().sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match=r"(?s)sum.*second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_backward_through_a_partly_freed_graph_raises(leaf):
+    x = leaf((3,))
+    shared = x.tanh()
+    shared.sum().backward()
+    with pytest.raises(RuntimeError, match=r"tanh.*retain_graph"):
+        (shared * 2).sum().backward()
+
+
+# --------------------------------------------------------------------------- graph nodes (read-only API for viz and teaching)
+
+
+def test_nodes_describe_the_graph(leaf):
+    x, w = leaf((2, 3)), leaf((3,), requires_grad=False)
+    h = x * w
+    y = h.reshape(3, 2)[0:2].sum(axis=1)
+    sum_node = y.grad_fn
+    assert isinstance(sum_node, Function)
+    assert sum_node.op == "sum" and sum_node.label() == "sum(axis=1)"
+    getitem_node = sum_node.parents[0]
+    assert getitem_node.label() == "getitem[0:2]"
+    reshape_node = getitem_node.parents[0]
+    assert reshape_node.label() == "reshape(3, 2)"
+    mul_node = reshape_node.parents[0]
+    assert mul_node is h.grad_fn and mul_node.op == "mul"
+    assert mul_node.parents == (x, w) or (mul_node.parents[0] is x and mul_node.parents[1] is w)
+    assert mul_node.needs == (True, False)
+    assert mul_node.shape == (2, 3) and mul_node.dtype == np.float64
+    np.testing.assert_array_equal(mul_node.value, x.data * w.data)
+
+
+def test_node_names_and_retained_gradients(leaf):
+    x = leaf((2,))
+    h = x * 3
+    h.name = "h"
+    assert h.grad_fn.tensor_name == "h" and h.name == "h"
+    y = h.sum()
+    y.backward(retain_graph=True)
+    np.testing.assert_array_equal(h.grad_fn.grad, [1.0, 1.0])  # dL/dh, kept because of retain_graph
+    z = (x * 3).sum()
+    z.backward()
+    assert z.grad_fn.grad is None
+
+
+def test_name_scopes_nest():
+    x = ag.tensor([1.0], requires_grad=True)
+    with ag.name_scope("outer") as outer:
+        a = x * 2
+        with ag.name_scope("inner") as inner:
+            b = a + 1
+    c = b * b
+    assert isinstance(outer, Scope) and outer.label == "outer" and inner.label == "inner"
+    assert a.grad_fn.scope == (outer,)
+    assert b.grad_fn.scope == (outer, inner)
+    assert c.grad_fn.scope == ()
+    with ag.name_scope("outer") as again:
+        d = x * 2
+    assert d.grad_fn.scope[0] is again and again is not outer
