@@ -1,0 +1,58 @@
+"""Seed 000: XOR trained by autodiff and by the text's hand-derived backprop, from the same weights."""
+import numpy as np
+import pytest
+from _seed_runner import assert_plot_saved_or_skipped, load_example, run_example
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("xor")
+    result, printed = run_example("seed000_xor", out)
+    return result, printed, out
+
+
+def test_trajectories_agree_at_every_step(xor_run):
+    result, _, _ = xor_run
+    assert result["trajectory_gap"] < 1e-12
+
+
+def test_trained_net_predicts_all_four_cases(xor_run):
+    result, _, _ = xor_run
+    assert result["predictions"] == [0, 1, 1, 0]
+    assert result["correct"] == 4
+    assert result["costs"][-1] < 0.02 < 0.5 < result["costs"][0]
+
+
+def test_gradients_agree_three_ways(xor_run):
+    comparison = xor_run[0]["comparison"]
+    assert [row.name for row in comparison.parameters] == ["W1", "b1", "W2", "b2"]
+    assert [row.shape for row in comparison.parameters] == [(2, 2), (2, 1), (1, 2), (1, 1)]
+    assert comparison.max_abs("autodiff", "hand") < 1e-15
+    assert comparison.max_abs("autodiff", "numerical") < 1e-8
+    assert comparison.max_abs("hand", "numerical") < 1e-8
+
+
+def test_hand_derived_backprop_is_the_gradient_of_the_text_cost():
+    """The NumPy half stands on its own: backward_prop differentiates calculate_cost."""
+    xor = load_example("seed000_xor")
+    params = xor.initialize_parameters(2, 2, 1, seed=2)
+    grads = xor.backward_prop(xor.X, xor.Y, xor.forward_prop(xor.X, params)[1], params)
+    eps = 1e-6
+    for name, value in params.items():
+        for index in np.ndindex(value.shape):
+            plus = {k: v.copy() for k, v in params.items()}
+            minus = {k: v.copy() for k, v in params.items()}
+            plus[name][index] += eps
+            minus[name][index] -= eps
+            numerical = (xor.calculate_cost(xor.forward_prop(xor.X, plus)[0], xor.Y)
+                         - xor.calculate_cost(xor.forward_prop(xor.X, minus)[0], xor.Y)) / (2 * eps)
+            assert grads[name][index] == pytest.approx(numerical, abs=1e-8)
+
+
+def test_prints_what_the_seed_prints_and_saves_plots(xor_run):
+    _, printed, out = xor_run
+    assert "Neural Network prediction for example (1, 1) is 0" in printed
+    assert "Cost after iteration# 0: 0.856267" in printed
+    assert "4/4 XOR cases correct" in printed
+    for name in ("seed000_xor_cost.png", "seed000_xor_boundary.png"):
+        assert_plot_saved_or_skipped(out / name, printed)

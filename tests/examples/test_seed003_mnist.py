@@ -1,0 +1,72 @@
+"""Seed 003: TwoLayerNet on the real MNIST files, --fast: gradient check, then > 85% test accuracy."""
+import numpy as np
+import pytest
+from _seed_runner import MNIST_DATA, assert_plot_saved_or_skipped, load_example, run_example
+
+import autograd_lite as ag
+
+FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+@pytest.fixture(scope="module")
+def mnist_run(tmp_path_factory):
+    if not all((MNIST_DATA / name).exists() for name in FILES):
+        pytest.skip(f"the MNIST files are not in {MNIST_DATA} (tests never download)")
+    out = tmp_path_factory.mktemp("mnist")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTOGRAD_LITE_DATA", str(MNIST_DATA))
+        result, printed = run_example("seed003_mnist", out)
+    return result, printed, out
+
+
+def test_fast_run_reaches_85_percent_test_accuracy(mnist_run):
+    result, printed, _ = mnist_run
+    assert result["test_acc"] > 0.85
+    assert result["train_acc"] > 0.85
+    history = result["history"]
+    assert len(history["loss"]) == load_example("seed003_mnist").FAST_ITERS_NUM
+    assert history["epoch_iteration"] == [600, 1200, 1800, 2000]
+    assert printed.count("train acc, test acc | ") == 4
+    assert history["test_acc"][-1] > history["test_acc"][0]
+
+
+def test_gradient_check_differences_are_tiny(mnist_run):
+    result, printed, _ = mnist_run
+    check = result["check"]
+    assert [row.name for row in check.parameters] == ["W1", "b1", "W2", "b2"]
+    for row in check.parameters:
+        assert row.difference("autodiff", "numerical").mean_abs < 1e-7     # the text's measure
+        assert row.difference("autodiff", "numerical").max_abs < 1e-7
+        assert row.difference("autodiff", "hand").max_abs < 1e-12
+        assert f"  {row.name}: {row.difference('autodiff', 'numerical').mean_abs:.3e}" in printed
+    assert "numerical / autodiff time: " in printed
+
+
+def test_reports_the_cost_of_training_with_numerical_gradients(mnist_run):
+    result, printed, _ = mnist_run
+    estimate = result["estimate"]
+    assert estimate["numerical_seconds"] > 0 and estimate["autodiff_seconds"] > 0
+    assert estimate["ratio"] == estimate["numerical_seconds"] / estimate["autodiff_seconds"]
+    assert "one numerical gradient = 79,520 loss evaluations" in printed   # 2 x (784*50 + 50 + 50*10 + 10)
+
+
+def test_plots(mnist_run):
+    _, printed, out = mnist_run
+    assert_plot_saved_or_skipped(out / "seed003_loss.png", printed)
+    assert_plot_saved_or_skipped(out / "seed003_accuracy.png", printed)
+
+
+def test_hand_derived_backprop_equals_autodiff_on_a_small_net():
+    """No data needed: the next chapter's formulas against the engine on random inputs."""
+    mnist = load_example("seed003_mnist")
+    ag.manual_seed(5)
+    network = mnist.TwoLayerNet(6, 4, 3, weight_init_std=0.5)
+    rng = np.random.default_rng(5)
+    x, t = rng.random((7, 6)), rng.integers(0, 3, size=7)
+    autodiff = ag.grad(network.loss(ag.Tensor(x), t), list(network.parameters()))
+    hand = network.gradient_by_hand(x, t)
+    for (name, _), gradient in zip(network.named_parameters(), autodiff):
+        np.testing.assert_allclose(gradient.data, hand[name], rtol=1e-12, atol=1e-15)
+    probabilities = network.predict(ag.Tensor(x)).data
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-14)
