@@ -30,6 +30,9 @@ class _ThreadState(threading.local):
     grad_enabled = True
     scope: tuple = ()
 
+    def __init__(self) -> None:  # runs once in each thread that uses the state
+        self.saved_modes: list[bool] = []  # grad modes to restore, innermost last
+
 
 _state = _ThreadState()
 
@@ -44,14 +47,14 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_state.grad_enabled)
+        # The mode to restore is kept per thread: one decorated function may run in several threads.
+        _state.saved_modes.append(_state.grad_enabled)
         _state.grad_enabled = self.enabled
 
     def __exit__(self, *exc_info: Any) -> None:
-        _state.grad_enabled = self._previous.pop()
+        _state.grad_enabled = _state.saved_modes.pop()
 
 
 def no_grad() -> _GradMode:
@@ -279,7 +282,7 @@ def grad(
     gives dL/d(output) for non-scalar outputs. With `create_graph=True` the
     results are differentiable (grad of grad, Hessian-vector products).
     """
-    from autograd_lite.tensor import Tensor, seed_gradient, wrap
+    from autograd_lite.tensor import Tensor, own_gradient, seed_gradient, wrap
 
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
@@ -298,6 +301,7 @@ def grad(
     retain = create_graph if retain_graph is None else retain_graph
     grads = run_backward(outputs, seeds, retain or create_graph, create_graph, keep=frozenset(keys))
     results = []
+    claimed: set = set()
     for i, (t, key) in enumerate(zip(inputs, keys)):
         g = grads.get(key)
         if g is None:
@@ -307,7 +311,7 @@ def grad(
             results.append(None)
             continue
         if not create_graph:
-            g = wrap(g.astype(t.dtype, copy=False), None)
+            g = wrap(own_gradient(g, t.dtype, claimed), None)
         elif g.dtype != t.dtype:
             g = g.astype(t.dtype)
         results.append(g)

@@ -25,7 +25,7 @@ class MatMul(Function):
         b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
         g_shape = g.shape + (1,) if b.ndim == 1 else g.shape
         if a.ndim == 1:
-            g_shape = g_shape[:-2] + (1,) + g_shape[-1:]
+            g_shape = g_shape[:-1] + (1,) + g_shape[-1:]  # the row axis a's product had
         g2 = g.reshape(g_shape)
         ga = sum_to(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if self.needs[0] else None
         gb = sum_to(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape) if self.needs[1] else None

@@ -221,8 +221,11 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     """Reverse the axes, or permute them as given: x.transpose(0, 2, 1)."""
     x = as_tensor(x, "transpose")
     axes = shape_argument(axes) if axes and axes != (None,) else None
-    if axes is not None and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    if axes is not None:
+        normalized = tuple(a % max(x.ndim, 1) for a in axes)
+        if sorted(normalized) != list(range(x.ndim)) or not all(-x.ndim <= a < x.ndim for a in axes):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+        axes = normalized
     return apply(Transpose(axes), x)
 
 

@@ -123,8 +123,9 @@ class Tensor:
             )
         seed = seed_gradient(self, gradient, "backward", create_graph)
         grads = run_backward([self], [seed], retain_graph or create_graph, create_graph)
+        claimed: set = set()
         for leaf, g in grads.items():
-            accumulate_grad(leaf, g, create_graph)
+            accumulate_grad(leaf, g, create_graph, claimed)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient (sets `.grad` to None)."""
@@ -402,20 +403,33 @@ def seed_gradient(output: Tensor, gradient: Any, op: str, create_graph: bool) ->
         seed = to_array(gradient)
         if seed.shape != output.shape:
             raise ValueError(f"{op}: gradient has shape {seed.shape} but the output has shape {output.shape}")
-        seed = seed.astype(output.dtype, copy=False)
+        seed = seed.astype(output.dtype)  # a copy: the caller's array may be reused, and may end up in .grad
     return wrap(seed, None) if create_graph else seed
 
 
-def accumulate_grad(leaf: Tensor, g: Any, create_graph: bool) -> None:
+def own_gradient(g: np.ndarray, dtype: np.dtype, claimed: set) -> np.ndarray:
+    """g in `dtype`, copied if it may share memory with another leaf's gradient.
+
+    Pass-through rules (add, reshape, indexing, ...) hand the same array, or a
+    view of it, to several inputs; a `.grad` scaled in place (gradient
+    clipping) must not change another. `claimed` holds the arrays given out.
+    """
+    if g.dtype != dtype or g.base is not None or id(g) in claimed:
+        g = g.astype(dtype)
+    claimed.add(id(g))
+    return g
+
+
+def accumulate_grad(leaf: Tensor, g: Any, create_graph: bool, claimed: set) -> None:
     """Add a gradient into `leaf.grad`, kept in the leaf's own dtype."""
     if create_graph:
         if g.dtype != leaf.dtype:
             g = g.astype(leaf.dtype)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
-        return
-    if g.dtype != leaf.dtype or not g.flags.writeable:
-        g = g.astype(leaf.dtype)  # a copy: broadcast views are read-only
-    leaf.grad = wrap(g, None) if leaf.grad is None else wrap(leaf.grad.data + g, None)
+    elif leaf.grad is None:
+        leaf.grad = wrap(own_gradient(g, leaf.dtype, claimed), None)
+    else:
+        leaf.grad = wrap(leaf.grad.data + g, None)
 
 
 from autograd_lite import elementwise, linalg, reductions, shapes  # noqa: E402  (ops need Tensor defined first)
