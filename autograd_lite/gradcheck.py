@@ -31,7 +31,9 @@ def numerical_gradient(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6) -
     Each element is nudged in place, so `f` may use its arguments or read the
     same tensors from elsewhere (a model's parameters), as in the MNIST notes.
     Float32 tensors are evaluated in float64 meanwhile: eps = 1e-6 is below
-    what float32 can resolve. Returns one float64 array per input.
+    what float32 can resolve. `f` runs under `no_grad` (values need no graph,
+    which halves the cost); an `f` that differentiates inside, to check a second
+    derivative, opens `ag.enable_grad()` itself. Returns one float64 array per input.
     """
     grads = []
     for x in inputs:

@@ -35,6 +35,18 @@ def random_array(rng: np.random.Generator, shape: tuple, kind: str = "signed", d
     return np.asarray(values, dtype=dtype)
 
 
+@pytest.fixture(scope="session")
+def random_values() -> Callable[..., np.ndarray]:
+    """random_array as a fixture (session scope, so Hypothesis tests can use it too)."""
+    return random_array
+
+
+@pytest.fixture(scope="session")
+def scalarize() -> Callable[..., Callable[..., ag.Tensor]]:
+    """scalarized as a fixture (session scope, so Hypothesis tests can use it too)."""
+    return scalarized
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20240601)
