@@ -347,6 +347,14 @@ def test_astype_float64_to_float32_sends_the_gradient_back_in_float64(leaf, rng)
     np.testing.assert_array_equal(x.grad.data, weights.astype(np.float64))
 
 
+def test_astype_gradient_upstream_keeps_the_intermediate_dtype(leaf):
+    x = leaf((3,), dtype=np.float32)
+    hidden = x * 2  # float32
+    hidden.astype(np.float64).sum().backward(retain_graph=True)
+    assert hidden.grad_fn.grad.dtype == np.float32  # dL/dhidden, kept by retain_graph
+    np.testing.assert_array_equal(x.grad.data, np.full(3, 2, np.float32))
+
+
 def test_astype_to_integer_carries_no_gradient():
     x = ag.tensor([1.7, -2.2], requires_grad=True)
     y = x.astype(np.int64)

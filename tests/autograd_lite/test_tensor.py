@@ -106,6 +106,16 @@ def test_python_scalars_keep_float32():
     np.testing.assert_array_equal(x.grad.data, np.array([2.0, 2.0], np.float32))
 
 
+def test_integer_tensors_with_python_numbers():
+    n = ag.tensor([1, 2, 3])
+    assert (n * 2).dtype == np.int64 and (n + True).dtype == np.int64
+    half = n * 0.5  # a Python float makes a float result, not a truncated 0
+    assert half.dtype.kind == "f"
+    np.testing.assert_array_equal(half.data, [0.5, 1.0, 1.5])
+    np.testing.assert_array_equal((n / 2).data, [0.5, 1.0, 1.5])
+    np.testing.assert_array_equal((2.5 - n).data, [1.5, 0.5, -0.5])
+
+
 def test_float32_model_gradients_stay_float32_and_match_float64(rng):
     def model_loss(params, x, y):
         w1, b1, w2, b2 = params
