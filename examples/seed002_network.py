@@ -48,6 +48,15 @@ EPOCHS = 40
 SEED = 0
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
+    """The text's helper: the sigmoid's derivative written in terms of its output z = sigmoid(x)."""
+    return z * (1.0 - z)
+
+
 def create_network(layers: Sequence[int], seed: int) -> nn.Sequential:
     """Network.create: Linear + Sigmoid per layer, every weight and bias drawn from U[0, 1)."""
     modules: list[nn.Module] = []
@@ -69,14 +78,12 @@ def hand_gradients(network: nn.Sequential, inputs: np.ndarray, expected: np.ndar
     hidden_derivative_twice=True reproduces the NumPy listing's extra s'(outputs).
     """
     hidden_layer, output_layer = network[0], network[2]
-    sigmoid = lambda z: 1 / (1 + np.exp(-z))          # noqa: E731
-    derivative = lambda o: o * (1 - o)                # noqa: E731
     hidden = sigmoid(hidden_layer.weight.data @ inputs + hidden_layer.bias.data)
     outputs = sigmoid(output_layer.weight.data @ hidden + output_layer.bias.data)
-    output_deltas = (outputs - expected) * derivative(outputs)
-    hidden_deltas = output_layer.weight.data.T @ output_deltas * derivative(hidden)
+    output_deltas = (outputs - expected) * sigmoid_derivative(outputs)
+    hidden_deltas = output_layer.weight.data.T @ output_deltas * sigmoid_derivative(hidden)
     if hidden_derivative_twice:
-        hidden_deltas = hidden_deltas * derivative(hidden)
+        hidden_deltas = hidden_deltas * sigmoid_derivative(hidden)
     return {"0.weight": np.outer(hidden_deltas, inputs), "0.bias": hidden_deltas,
             "2.weight": np.outer(output_deltas, hidden), "2.bias": output_deltas}
 

@@ -8,7 +8,9 @@ import io
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -28,6 +30,21 @@ def run_example(name: str, out: Path, *args: str) -> tuple[Any, str]:
     with contextlib.redirect_stdout(printed):
         result = load_example(name).main(["--fast", "--out", str(out), *args])
     return result, printed.getvalue()
+
+
+class Run(NamedTuple):
+    result: Any      # what main() returned
+    printed: str     # what it printed
+    out: Path        # its --out folder
+
+
+def run_once(name: str) -> Any:
+    """A module-scoped fixture that runs examples/<name>.py --fast once for all tests of a file."""
+    @pytest.fixture(scope="module")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Run:
+        out = tmp_path_factory.mktemp(name)
+        return Run(*run_example(name, out), out)
+    return fixture
 
 
 def has_matplotlib() -> bool:

@@ -1,14 +1,10 @@
 """Seed 000: XOR trained by autodiff and by the text's hand-derived backprop, from the same weights."""
 import numpy as np
 import pytest
-from _seed_runner import assert_plot_saved_or_skipped, load_example, run_example
+from _seed_runner import assert_plot_saved_or_skipped, load_example, run_once
 
 
-@pytest.fixture(scope="module")
-def xor_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("xor")
-    result, printed = run_example("seed000_xor", out)
-    return result, printed, out
+xor_run = run_once("seed000_xor")
 
 
 def test_trajectories_agree_at_every_step(xor_run):

@@ -1,16 +1,12 @@
 """Seed 001: the single sigmoid neuron, trained by autodiff on ½ Σ (y - ŷ)², prints the text's numbers."""
 import numpy as np
 import pytest
-from _seed_runner import assert_plot_saved_or_skipped, load_example, run_example
+from _seed_runner import assert_plot_saved_or_skipped, load_example, run_once
 
 import autograd_lite as ag
 
 
-@pytest.fixture(scope="module")
-def neuron_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("neuron")
-    result, printed = run_example("seed001_neuron", out)
-    return result, printed, out
+neuron_run = run_once("seed001_neuron")
 
 
 def test_predictions_are_the_texts_to_six_significant_digits(neuron_run):

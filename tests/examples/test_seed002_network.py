@@ -1,16 +1,11 @@
 """Seed 002: the 2-3-2 sigmoid network classifies all ten points after 40 epochs of per-sample SGD."""
 import numpy as np
-import pytest
-from _seed_runner import assert_plot_saved_or_skipped, load_example, run_example
+from _seed_runner import assert_plot_saved_or_skipped, load_example, run_once
 
 import autograd_lite as ag
 
 
-@pytest.fixture(scope="module")
-def network_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("network")
-    result, printed = run_example("seed002_network", out)
-    return result, printed, out
+network_run = run_once("seed002_network")
 
 
 def test_ten_out_of_ten(network_run):

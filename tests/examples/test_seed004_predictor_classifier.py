@@ -3,14 +3,10 @@ import subprocess
 import sys
 
 import pytest
-from _seed_runner import EXAMPLES, assert_plot_saved_or_skipped, run_example
+from _seed_runner import EXAMPLES, assert_plot_saved_or_skipped, run_once
 
 
-@pytest.fixture(scope="module")
-def theory_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("theory")
-    result, printed = run_example("seed004_predictor_classifier", out)
-    return result, printed, out
+theory_run = run_once("seed004_predictor_classifier")
 
 
 def test_predictor_learns_miles_per_km(theory_run):
