@@ -282,6 +282,7 @@ SECOND_ORDER_CASES = {
     "maximum minimum": (lambda a, b: (ag.maximum(a, b) ** 2 + ag.minimum(a, b) ** 3).sum(), "signed"),
     "where clip": (lambda a, b: (ag.where(a.data > 0, a * b, b * b) * a.clip(-1.0, 1.0)).sum(), "signed"),
     "sum mean": (lambda a, b: (a * b).sum(axis=0).mean() ** 2 + (a * a).mean(axis=1, keepdims=True).sum(), "signed"),
+    "logsumexp": (lambda a, b: (a * b).logsumexp(axis=1).sum() + ag.logsumexp(a, axis=(0, 1)), "signed"),
     "max min": (lambda a, b: ((a * b).max(axis=1) ** 2).sum() + ((a - b).min(axis=0) ** 3).sum(), "signed"),
     "reshape transpose": (lambda a, b: ((a * b).reshape(4, 3).T ** 3 * a.reshape(3, 4)).sum(), "signed"),
     "broadcast squeeze": (lambda a, b: (a[:, :1].broadcast_to(3, 4).unsqueeze(0).squeeze(0) * b).sum() ** 2, "signed"),

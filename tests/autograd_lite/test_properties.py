@@ -57,7 +57,13 @@ def shape_and_axis(draw):
     return shape, (axes[0] if form == "int" else tuple(axes))
 
 
-REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}
+REDUCTIONS = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "min": np.min,
+    "logsumexp": lambda a, axis, keepdims: np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims)),
+}
 
 
 @FEW

@@ -1,14 +1,22 @@
-"""sum, mean, max, min (axis int/negative/tuple/None, keepdims) and argmax."""
+"""sum, mean, max, min, logsumexp (axis int/negative/tuple/None, keepdims) and argmax."""
+import warnings
+
 import numpy as np
 import pytest
 
 import autograd_lite as ag
+
+
+def naive_logsumexp(a, axis=None, keepdims=False):
+    return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+
 
 REDUCTIONS = {
     "sum": (ag.sum, np.sum),
     "mean": (ag.mean, np.mean),
     "max": (ag.max, np.max),
     "min": (ag.min, np.min),
+    "logsumexp": (ag.logsumexp, naive_logsumexp),
 }
 
 AXES = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
@@ -99,6 +107,35 @@ def test_ties_in_float32_keep_the_dtype():
     x.max().backward()
     assert x.grad.dtype == np.float32
     np.testing.assert_array_equal(x.grad.data, np.array([1, 1, 1, 0], np.float32) / np.float32(3))
+
+
+# --------------------------------------------------------------------------- logsumexp
+
+
+def test_logsumexp_gradient_is_the_softmax(leaf):
+    x = leaf((3, 4), "normal")
+    x.logsumexp(axis=1).sum().backward()
+    expected = np.exp(x.data) / np.exp(x.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+
+
+def test_logsumexp_is_stable_for_large_and_minus_infinite_inputs():
+    x = ag.tensor([[1000.0, 1000.0, -np.inf], [-1000.0, -1001.0, -1002.0]], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow or invalid-value warnings
+        y = x.logsumexp(axis=1)
+        y.sum().backward()
+    np.testing.assert_allclose(y.data, [1000.0 + np.log(2.0), -1000.0 + np.log(1 + np.exp(-1.0) + np.exp(-2.0))])
+    weights = np.exp([0.0, -1.0, -2.0]) / np.exp([0.0, -1.0, -2.0]).sum()
+    np.testing.assert_allclose(x.grad.data, [[0.5, 0.5, 0.0], weights], rtol=1e-12)
+
+
+def test_logsumexp_hessian_is_diag_softmax_minus_outer_product(leaf):
+    x = leaf((4,), "normal")
+    (g,) = ag.grad(x.logsumexp(), x, create_graph=True)
+    hessian = np.stack([ag.grad(g[i], x, retain_graph=True)[0].data for i in range(4)])
+    p = np.exp(x.data) / np.exp(x.data).sum()
+    np.testing.assert_allclose(hessian, np.diag(p) - np.outer(p, p), rtol=1e-10, atol=1e-14)
 
 
 # --------------------------------------------------------------------------- argmax
