@@ -13,11 +13,12 @@ agree to round-off at every step, and before training the three gradients
 
     python examples/seed000_xor.py [--out DIR]
 
-The text's code listings are images; the hyperparameters are the original
-article's (n_h = 2, learning rate 0.3, np.random.seed(2), 1000 iterations,
-which the text says "may be a bit many"). With n_h = 2 the result depends on
-the initial weights: some seeds end in a local minimum that gets one case
-wrong (try --seed 0).
+The seed's code listings are images; its text states the design (tanh hidden
+and sigmoid output units, normal initial weights and zero biases,
+cross-entropy, gradient descent, 1000 iterations: "1000个可能有点大"). The
+constants it does not state, n_h = 2, learning rate 0.3 and
+np.random.seed(2), follow the original English article's xor_nn.py. With n_h = 2 the outcome depends on the initial weights:
+some seeds end in a local minimum that gets one case wrong (try --seed 0).
 """
 from __future__ import annotations
 

@@ -122,9 +122,13 @@ def numerical_training_estimate(x_batch: np.ndarray, t_batch: np.ndarray, iters:
     network = TwoLayerNet(INPUT_SIZE, HIDDEN_SIZE, OUTPUT_SIZE)
     inputs = as_input(x_batch)
     elements = sum(p.size for p in network.parameters())
-    with ag.no_grad():
-        _, loss_seconds = timed(lambda: network.loss(inputs, t_batch), repeat=21)
-    _, autodiff_seconds = timed(lambda: ag.grad(network.loss(inputs, t_batch), list(network.parameters())), repeat=21)
+    loss_times, autodiff_times = [], []
+    for _ in range(21):   # interleaved, so that both see the same machine load
+        with ag.no_grad():
+            loss_times.append(timed(lambda: network.loss(inputs, t_batch), repeat=1)[1])
+        autodiff_times.append(timed(lambda: ag.grad(network.loss(inputs, t_batch), list(network.parameters())),
+                                    repeat=1)[1])
+    loss_seconds, autodiff_seconds = float(np.median(loss_times)), float(np.median(autodiff_times))
     numerical_seconds = 2 * elements * loss_seconds
     print(f"on a training batch of {len(x_batch)}: one autodiff gradient {autodiff_seconds * 1e3:.2f} ms; "
           f"one numerical gradient = {2 * elements:,} loss evaluations x {loss_seconds * 1e3:.2f} ms "
