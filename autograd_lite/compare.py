@@ -3,7 +3,7 @@
 The teaching question "does autodiff give the gradient I derived by hand, and
 what would the numerical gradient have cost?" in one call:
 
-    result = compare_gradients(loss_fn, {"W1": W1, "b1": b1}, hand_grads=my_backprop)
+    result = ag.compare_gradients(loss_fn, {"W1": W1, "b1": b1}, hand_grads=my_backprop)
     print(result)                  # aligned table, one block per parameter
     result["W1"].difference("autodiff", "hand").max_abs
     result.cost_ratio              # numerical time / autodiff time

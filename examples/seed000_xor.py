@@ -30,7 +30,6 @@ from _seed_cli import make_parser, parse
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compare import compare_gradients
 
 X = np.array([[0.0, 0.0, 1.0, 1.0],
               [0.0, 1.0, 0.0, 1.0]])   # (n_x, m): one example per column
@@ -148,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
     print("Gradients at the initial weights: autodiff vs the text's backward_prop vs numerical")
     tensors = as_tensors(initial)
-    comparison = compare_gradients(
+    comparison = ag.compare_gradients(
         lambda: cost_autodiff(tensors), tensors,
         hand_grads=lambda: backward_prop(X, Y, forward_prop(X, initial)[1], initial))
     print(comparison)

@@ -23,7 +23,6 @@ from _seed_cli import make_parser, parse
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compare import compare_gradients
 
 INPUTS = np.array([[0, 1, 0],
                    [0, 1, 1],
@@ -75,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     weights = ag.Tensor(np.full((3, 1), 0.5), requires_grad=True, name="weights")
 
     print("Gradient at the initial weights: autodiff of E vs the text's update (negated) vs numerical")
-    print(compare_gradients(lambda: squared_error(predict(weights)), {"weights": weights},
+    print(ag.compare_gradients(lambda: squared_error(predict(weights)), {"weights": weights},
                             hand_grads=lambda: {"weights": -text_update(weights.data)}))
 
     error_history = train(weights, EPOCHS)

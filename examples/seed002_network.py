@@ -26,7 +26,6 @@ from _seed_cli import make_parser, parse
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compare import compare_gradients
 
 DATASET = np.array([
     [2.7810836, 2.550537003],
@@ -120,11 +119,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     network = create_network(LAYERS, args.seed)
     sample, target = DATASET[0], EXPECTED[0]
     print("Gradients for the first sample: autodiff vs the text's back_propagate (pure-Python version) vs numerical")
-    comparison = compare_gradients(lambda: nn.functional.mse_loss(network(ag.Tensor(sample)), target), network,
-                                   hand_grads=lambda: hand_gradients(network, sample, target))
+
+    def first_sample_loss() -> ag.Tensor:
+        return nn.functional.mse_loss(network(ag.Tensor(sample)), target)
+
+    comparison = ag.compare_gradients(first_sample_loss, network,
+                                      hand_grads=lambda: hand_gradients(network, sample, target))
     print(comparison)
-    listing = compare_gradients(lambda: nn.functional.mse_loss(network(ag.Tensor(sample)), target), network,
-                                hand_grads=hand_gradients(network, sample, target, hidden_derivative_twice=True))
+    listing = ag.compare_gradients(first_sample_loss, network,
+                                   hand_grads=hand_gradients(network, sample, target, hidden_derivative_twice=True))
     listing_error = listing.max_rel("autodiff", "hand")
     print(f"the NumPy listing's hidden deltas (sigmoid_derivative applied twice) differ from autodiff by up to "
           f"{listing_error:.0%} (relative)\n")

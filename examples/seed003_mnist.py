@@ -32,7 +32,7 @@ from _seed_cli import make_parser, parse
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compare import GradientComparison, compare_gradients, timed
+from autograd_lite.compare import timed
 
 INPUT_SIZE, HIDDEN_SIZE, OUTPUT_SIZE = 784, 50, 10
 WEIGHT_INIT_STD = 0.01
@@ -101,10 +101,10 @@ def as_input(images: np.ndarray) -> ag.Tensor:
 # ----------------------------------------------------------------------------- before training
 
 
-def gradient_check(network: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> GradientComparison:
+def gradient_check(network: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> ag.GradientComparison:
     """The text's check: numerical vs autodiff gradients on a small batch, plus the hand-derived one."""
     inputs = as_input(x)
-    comparison = compare_gradients(lambda: network.loss(inputs, t), network,
+    comparison = ag.compare_gradients(lambda: network.loss(inputs, t), network,
                                    hand_grads=lambda: network.gradient_by_hand(inputs.data, t))
     print(comparison)
     print("mean absolute difference, autodiff vs numerical (the text's check):")
