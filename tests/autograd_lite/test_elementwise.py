@@ -284,9 +284,10 @@ def test_where_forward_and_exact_gradients(leaf):
     np.testing.assert_array_equal(b.grad.data, (~condition).sum(axis=0).astype(float))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("condition_kind", ["array", "tensor"])
-def test_where_gradcheck_with_broadcasting(condition_kind, leaf, check):
-    a, b = leaf((3, 1)), leaf((1, 4))
+def test_where_gradcheck_with_broadcasting(condition_kind, dtype, leaf, check):
+    a, b = leaf((3, 1), dtype=dtype), leaf((1, 4), dtype=dtype)
     mask = np.arange(12).reshape(3, 4) % 3 == 0
     condition = mask if condition_kind == "array" else ag.tensor(mask)
     check(lambda a, b: ag.where(condition, a * a, b.exp()), a, b)
@@ -302,14 +303,16 @@ def test_where_with_a_python_number_branch(leaf, check):
 CLIP_VALUES = np.array([-2.5, -1.5, -0.5, 0.25, 0.5, 1.5, 2.5])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
     "low, high, form",
     [(-1.0, 1.0, "method"), (-1.0, 1.0, "function"), (None, 1.0, "method"), (0.0, None, "function")],
 )
-def test_clip_forward_and_gradient(low, high, form, check):
-    x = ag.tensor(CLIP_VALUES, requires_grad=True)
+def test_clip_forward_and_gradient(low, high, form, dtype, check):
+    x = ag.tensor(CLIP_VALUES.astype(dtype), requires_grad=True)
     op = (lambda x: x.clip(low, high)) if form == "method" else (lambda x: ag.clip(x, low, high))
-    np.testing.assert_array_equal(op(x).data, np.clip(CLIP_VALUES, low, high))
+    assert op(x).dtype == dtype
+    np.testing.assert_array_equal(op(x).data, np.clip(CLIP_VALUES, low, high).astype(dtype))
     check(op, x)
     op(x).sum().backward()
     inside = np.ones(CLIP_VALUES.shape, bool)

@@ -113,10 +113,11 @@ def numpy_index(index):
     return index
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", INDICES)
-def test_getitem_forward_and_gradient(name, leaf, check):
+def test_getitem_forward_and_gradient(name, dtype, leaf, check):
     index = INDICES[name]
-    x = leaf((3, 4), "normal")
+    x = leaf((3, 4), "normal", dtype)
     out = x[index]
     expected = x.data[numpy_index(index)]
     assert out.shape == expected.shape
