@@ -74,6 +74,8 @@ CASES = {
     "transpose": (lambda: a23().transpose(0, 0), ValueError, ["transpose", "(2, 3)"]),
     "transpose too many": (lambda: a23().transpose(0, 1, 2), ValueError, ["transpose", "(2, 3)"]),
     "swapaxes": (lambda: a23().swapaxes(0, 5), ValueError, ["swapaxes", "5", "(2, 3)"]),
+    "flatten start after end": (lambda: ag.ones(2, 3, 4).flatten(2, 0), ValueError, ["flatten", "(2, 3, 4)"]),
+    "flatten axis out of range": (lambda: ag.ones(2, 3, 4).flatten(3), ValueError, ["flatten", "(2, 3, 4)"]),
     "concatenate axis": (lambda: ag.concatenate([a23(), a23()], axis=2), ValueError, ["concatenate", "axis 2"]),
     "stack axis": (lambda: ag.stack([a23(), a23()], axis=-4), ValueError, ["stack", "axis -4"]),
     # indexing
