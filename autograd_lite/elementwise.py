@@ -362,7 +362,8 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    return apply(Clip(min, max), as_tensor(x, "clip"))
+    bounds = [None if bound is None else data_of(bound) for bound in (min, max)]  # bounds get no gradient
+    return apply(Clip(*bounds), as_tensor(x, "clip"))
 
 
 # --------------------------------------------------------------------------- comparisons (no gradient)

@@ -57,14 +57,14 @@ class _GradMode(contextlib.ContextDecorator):
         _state.grad_enabled = _state.saved_modes.pop()
 
 
-def no_grad() -> _GradMode:
-    """Stop recording the graph: `with ag.no_grad(): ...` or `@ag.no_grad()`."""
-    return _GradMode(False)
+def no_grad(function: Any = None) -> Any:
+    """Stop recording the graph: `with ag.no_grad(): ...`, `@ag.no_grad()` or `@ag.no_grad`."""
+    return _GradMode(False) if function is None else _GradMode(False)(function)
 
 
-def enable_grad() -> _GradMode:
-    """Record the graph again, e.g. inside a `no_grad` block."""
-    return _GradMode(True)
+def enable_grad(function: Any = None) -> Any:
+    """Record the graph again, e.g. inside a `no_grad` block (same three forms)."""
+    return _GradMode(True) if function is None else _GradMode(True)(function)
 
 
 # --------------------------------------------------------------------------- name scopes
@@ -251,6 +251,11 @@ def run_backward(
                     continue
                 if gx.shape != x.shape:
                     gx = sum_to(gx, x.shape)
+                    if gx.shape != x.shape:
+                        raise RuntimeError(
+                            f"backward of '{node.label()}' gave a gradient of shape {gx.shape} "
+                            f"for an input of shape {x.shape}"
+                        )
                 previous = grads.get(parent)
                 if previous is not None:
                     grads[parent] = previous + gx

@@ -28,7 +28,7 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
         normalized.append(int(a) % builtins.max(ndim, 1))
     if len(set(normalized)) != len(normalized):
         raise ValueError(f"{op}: axis {axis} repeats an axis")
-    return tuple(normalized)
+    return tuple(normalized) if ndim else None  # a 0-d tensor: axis 0 (or -1) is the whole of it
 
 
 def keepdims_shape(shape: tuple, axis: tuple[int, ...] | None) -> tuple:
@@ -112,9 +112,9 @@ class LogSumExp(Reduction):
     def forward(self, x):
         # log(sum(exp(x))) = m + log(sum(exp(x - m))): with m = max(x) no exp overflows
         m = x.max(axis=self.axis, keepdims=True)
-        m[~np.isfinite(m)] = 0  # all -inf (or inf) rows: leave them to exp/log
+        m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: leave them to exp/log
         out = np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
-        return out if self.keepdims else out.reshape(np.sum(x, axis=self.axis).shape)
+        return out if self.keepdims else np.squeeze(out, axis=self.axis)
 
     def backward(self, g, y, x):
         """d/dx_i logsumexp(x) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
@@ -159,5 +159,8 @@ def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the maximum (an integer Tensor, never part of the graph)."""
     x = as_tensor(x, "argmax")
     if axis is not None:
-        (axis,) = normalize_axis(axis, x.ndim, "argmax")
+        axes = normalize_axis(axis, x.ndim, "argmax")
+        if len(axes) != 1:
+            raise ValueError(f"argmax: axis must be one int or None, got {axis}")
+        (axis,) = axes
     return wrap(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)), None)

@@ -231,6 +231,8 @@ def transpose(x: Any, *axes: Any) -> Tensor:
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     x = as_tensor(x, "swapaxes")
+    if not (-x.ndim <= axis1 < x.ndim and -x.ndim <= axis2 < x.ndim):
+        raise ValueError(f"swapaxes: axes ({axis1}, {axis2}) are out of range for shape {x.shape}")
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return apply(Transpose(tuple(axes)), x)
@@ -266,6 +268,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     x = as_tensor(x, "flatten")
     if x.ndim == 0:
         return apply(Reshape((1,)), x)
+    if not (-x.ndim <= start_dim < x.ndim and -x.ndim <= end_dim < x.ndim) or start_dim % x.ndim > end_dim % x.ndim:
+        raise ValueError(f"flatten: cannot merge axes {start_dim} to {end_dim} of shape {x.shape}")
     start, end = start_dim % x.ndim, end_dim % x.ndim
     merged = int(np.prod(x.shape[start : end + 1]))
     return apply(Reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :]), x)
@@ -278,9 +282,11 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 
 def _join(kind: type, tensors: Sequence[Any], axis: int) -> Tensor:
-    if isinstance(tensors, Tensor) or not len(tensors):
-        raise TypeError(f"{kind.op}: expected a non-empty sequence of tensors")
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{kind.op}: expected a sequence of tensors, got one Tensor")
     tensors = [as_tensor(t, kind.op) for t in tensors]
+    if not tensors:
+        raise ValueError(f"{kind.op}: expected at least one tensor")
     ndim = tensors[0].ndim + (kind is Stack)
     if not -ndim <= axis < ndim:
         raise ValueError(f"{kind.op}: axis {axis} is out of range for {ndim}-dimensional result")

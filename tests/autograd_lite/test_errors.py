@@ -91,20 +91,7 @@ CASES = {
 }
 
 
-# Core bugs reported to the lead; remove an entry once its fix lands (strict: an unexpected pass fails).
-KNOWN_BUGS = {
-    "argmax tuple axis": "core bug: argmax(axis=(0, 1)) fails with 'too many values to unpack'",
-    "swapaxes": "core bug: swapaxes with an out-of-range axis raises a bare 'list index out of range'",
-    "flatten start after end": "core bug: flatten(2, 0) silently inserts an axis instead of raising",
-    "flatten axis out of range": "core bug: flatten(3) on a 3-D tensor wraps the axis around instead of raising",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[n])) if n in KNOWN_BUGS else n
-     for n in CASES],
-)
+@pytest.mark.parametrize("name", list(CASES))
 def test_error_message_names_the_operation_and_the_operands(name):
     code, exception, fragments = CASES[name]
     with pytest.raises(exception) as caught:

@@ -50,12 +50,7 @@ def test_method_form_gradient(name, leaf, check):
     check(lambda x: getattr(x, name)(axis=-1, keepdims=True), x)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(
-        strict=True, reason="core bug: logsumexp of a 0-d tensor assigns into the NumPy scalar that max returns"))
-     if n == "logsumexp" else n for n in REDUCTIONS],
-)
+@pytest.mark.parametrize("name", REDUCTIONS)
 def test_reducing_a_zero_dimensional_tensor(name, check):
     x = ag.tensor(1.5, requires_grad=True)
     out = getattr(x, name)()
