@@ -279,32 +279,33 @@ def _tie_weights(wins: np.ndarray, ties: np.ndarray, dtype: np.dtype) -> np.ndar
     return weights
 
 
-class Maximum(Function):
+class PairwiseExtreme(Function):
+    """maximum or minimum of two inputs: the gradient goes to the winner, ties share it."""
+
+    wins: Callable[[np.ndarray, np.ndarray], np.ndarray]  # a beats b: np.greater for maximum
+
+    def backward(self, g, y, a, b):
+        """d max(a, b)/da = [a > b] + [a == b] / 2, and symmetrically for b (min: [a < b])"""
+        a, b = data_of(a), data_of(b)
+        ties = a == b
+        dtype = data_of(g).dtype
+        return g * _tie_weights(self.wins(a, b), ties, dtype), g * _tie_weights(self.wins(b, a), ties, dtype)
+
+
+class Maximum(PairwiseExtreme):
     op = "maximum"
+    wins = staticmethod(np.greater)
 
     def forward(self, a, b):
         return np.maximum(a, b)
 
-    def backward(self, g, y, a, b):
-        """d max(a, b)/da = [a > b] + [a == b] / 2, and symmetrically for b"""
-        a, b = data_of(a), data_of(b)
-        ties = a == b
-        dtype = data_of(g).dtype
-        return g * _tie_weights(a > b, ties, dtype), g * _tie_weights(b > a, ties, dtype)
 
-
-class Minimum(Function):
+class Minimum(PairwiseExtreme):
     op = "minimum"
+    wins = staticmethod(np.less)
 
     def forward(self, a, b):
         return np.minimum(a, b)
-
-    def backward(self, g, y, a, b):
-        """d min(a, b)/da = [a < b] + [a == b] / 2, and symmetrically for b"""
-        a, b = data_of(a), data_of(b)
-        ties = a == b
-        dtype = data_of(g).dtype
-        return g * _tie_weights(a < b, ties, dtype), g * _tie_weights(b < a, ties, dtype)
 
 
 class Where(Function):
