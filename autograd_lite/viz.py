@@ -79,6 +79,10 @@ STYLES = {
 # Module boxes get darker with depth so nested modules stay distinguishable.
 CLUSTER_FILLS = ("#f4f6fb", "#e8edf7", "#dde5f3", "#d1dcef")
 NO_GRADIENT_EDGE = ' [style=dashed color="#aaaaaa"]'
+# A tensor used by more ops than this gets one arrow (to its first use) and a small dotted reference
+# box at each other use: dozens of arrows from one box across the picture are unreadable, and they
+# make Graphviz's layout take minutes (each long arrow becomes hundreds of hidden layout nodes).
+MAX_ARROWS_FROM_TENSOR = 8
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 # The DOT source is written line by line here rather than through Digraph.node()/edge(): those
@@ -227,12 +231,18 @@ def _output_box(node: Function, root: Tensor | None) -> _TensorBox:
     return _TensorBox("output", root.name, node.shape, node.dtype, root.data, grad, note)
 
 
+def _reference_label(box: _TensorBox) -> str:
+    """Label of a small box standing for one more use of a tensor drawn elsewhere."""
+    text = box.name or _shape_text(box.shape, box.dtype)
+    return f'<<i>{_html_text(text)}</i><br/><font point-size="8">used again</font>>'
+
+
 def _op_tooltip(node: Function) -> str:
     inputs = ", ".join(str(parent.shape) for parent in node.parents)
     return f"{node.label()}: {inputs} -> {node.shape}"
 
 
-def _legend_label(show_grads: bool) -> str:
+def _legend_label(show_grads: bool, has_references: bool) -> str:
     entries = [
         ("parameter", "parameter (leaf, requires grad)"),
         ("constant", "constant (leaf, no grad)"),
@@ -245,6 +255,9 @@ def _legend_label(show_grads: bool) -> str:
     rows.append(f'<tr><td bgcolor="{CLUSTER_FILLS[1]}" color="#5d6d7e" border="1"></td>'
                 '<td align="left">module call (name scope)</td></tr>')
     rows.append('<tr><td><font color="#aaaaaa">- - &gt;</font></td><td align="left">no gradient flows back</td></tr>')
+    if has_references:
+        rows.append('<tr><td border="1" style="dotted"></td>'
+                    '<td align="left">one more use of a tensor drawn once elsewhere</td></tr>')
     if show_grads:
         rows.append(f'<tr><td><font color="{GRAD_COLOR}">grad</font></td>'
                     '<td align="left">d root / d tensor</td></tr>')
@@ -261,38 +274,41 @@ class _Graph:
     nodes: list[Function]  # every op node once, inputs before the ops that use them
     leaves: list[Tensor]  # every leaf tensor once
     leaf_consumers: dict[int, list[tuple[Scope, ...]]]  # id(leaf) -> scope paths of the ops using it
+    uses: dict[int, int]  # id(leaf or node) -> how many op inputs it feeds
 
 
 def _collect(roots: tuple[Tensor, ...]) -> _Graph:
-    """Everything below `roots`, each node and leaf once (an explicit stack: deep graphs must not
-    hit Python's recursion limit)."""
-    graph = _Graph([], [], {})
-    seen: set[int] = set()
-
-    def add_leaf(leaf: Tensor) -> None:
-        if id(leaf) not in seen:
-            seen.add(id(leaf))
-            graph.leaves.append(leaf)
-            graph.leaf_consumers[id(leaf)] = []
-
-    stack: list[Function] = []
+    """Everything below `roots`, each node and leaf once, nodes in topological order (a post-order
+    walk with an explicit stack: deep graphs must not hit Python's recursion limit)."""
+    graph = _Graph([], [], {}, {})
+    expanded: set[int] = set()
+    stack: list[tuple[Function, bool]] = []
     for root in roots:
-        if root.grad_fn is None:
-            add_leaf(root)
-        elif id(root.grad_fn) not in seen:
-            seen.add(id(root.grad_fn))
-            stack.append(root.grad_fn)
+        if root.grad_fn is not None:
+            stack.append((root.grad_fn, False))
+        elif id(root) not in graph.leaf_consumers:
+            graph.leaves.append(root)
+            graph.leaf_consumers[id(root)] = []
     while stack:
-        node = stack.pop()
-        graph.nodes.append(node)
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            graph.nodes.append(node)
+            continue
+        if id(node) in expanded:
+            continue
+        expanded.add(id(node))
+        stack.append((node, True))
         for parent in node.parents:
-            if not isinstance(parent, Function):
-                add_leaf(parent)
-                graph.leaf_consumers[id(parent)].append(node.scope)
-            elif id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append(parent)
-    graph.nodes.reverse()  # declaring inputs first gives dot a calmer layout
+            graph.uses[id(parent)] = graph.uses.get(id(parent), 0) + 1
+            if isinstance(parent, Function):
+                continue
+            if id(parent) not in graph.leaf_consumers:
+                graph.leaves.append(parent)
+                graph.leaf_consumers[id(parent)] = []
+            graph.leaf_consumers[id(parent)].append(node.scope)
+        # Reversed, so that the first input is walked (and declared to dot) first.
+        stack.extend((parent, False) for parent in reversed(node.parents)
+                     if isinstance(parent, Function) and id(parent) not in expanded)
     return graph
 
 
@@ -342,6 +358,7 @@ class _Body:
         self.cluster_of_scope: dict[int, int] = {}
         self.outermost: list[int] = []  # boxes not nested in another one
         self.top_level: list[str] = []
+        self.references = 0
         self._keep_alive: list[object] = []  # an id() stays unique only while its object lives
 
     def _number(self, obj: object) -> int:
@@ -377,6 +394,14 @@ class _Body:
         cluster = self._cluster(path)
         lines = self.top_level if cluster is None else cluster.lines
         lines.append(f"\t{dot_id} [label={label} {attributes}]\n")
+
+    def add_reference(self, path: tuple[Scope, ...], label: str, kind: str) -> str:
+        """A dotted box standing for one more use of a tensor; returns its id."""
+        dot_id = f"ref{self.references}"
+        self.references += 1
+        fill, border, _ = STYLES[kind]
+        self.add_node(path, dot_id, label, f'fillcolor="{fill}" color="{border}" style="rounded,filled,dotted"')
+        return dot_id
 
     def lines(self) -> list[str]:
         """Top-level nodes, then each box with its nodes and nested boxes (an explicit stack)."""
@@ -423,20 +448,29 @@ def to_dot(*roots: Tensor, show_values: bool = False, show_grads: bool = False, 
     root_of_node = {id(root.grad_fn): root for root in roots if root.grad_fn is not None}
     root_ids = {id(root) for root in roots}
 
+    references: dict[int, tuple[str, str]] = {}  # id -> (label, kind) of each tensor with too many uses
+
+    def add_tensor(obj: Tensor | Function, path: tuple[Scope, ...], box: _TensorBox) -> None:
+        body.add_node(path, body.tensor_id(obj), box.label(show_values, show_grads), _ATTRIBUTES[box.kind])
+        if graph.uses.get(id(obj), 0) > MAX_ARROWS_FROM_TENSOR:
+            references[id(obj)] = (_reference_label(box), box.kind)
+
     for leaf in graph.leaves:
-        box = _leaf_box(leaf, is_root=id(leaf) in root_ids)
-        body.add_node(_leaf_scope(leaf, graph.leaf_consumers[id(leaf)]), body.tensor_id(leaf),
-                      box.label(show_values, show_grads), _ATTRIBUTES[box.kind])
+        add_tensor(leaf, _leaf_scope(leaf, graph.leaf_consumers[id(leaf)]), _leaf_box(leaf, id(leaf) in root_ids))
     edges: list[str] = []
+    has_arrow: set[int] = set()
     for node in graph.nodes:
-        op_id, out_id = body.op_id(node), body.tensor_id(node)
-        box = _output_box(node, root_of_node.get(id(node)))
+        op_id = body.op_id(node)
         body.add_node(node.scope, op_id, f"<{_html_text(node.label())}>",
                       f"{_ATTRIBUTES['op']} tooltip={_dot_string(_op_tooltip(node))}")
-        body.add_node(node.scope, out_id, box.label(show_values, show_grads), _ATTRIBUTES[box.kind])
-        edges.append(f"\t{op_id} -> {out_id}\n")
+        add_tensor(node, node.scope, _output_box(node, root_of_node.get(id(node))))
+        edges.append(f"\t{op_id} -> {body.tensor_id(node)}\n")
         for parent, needs_grad in zip(node.parents, node.needs):
-            edges.append(f"\t{body.tensor_id(parent)} -> {op_id}{'' if needs_grad else NO_GRADIENT_EDGE}\n")
+            source = body.tensor_id(parent)
+            if id(parent) in references and id(parent) in has_arrow:
+                source = body.add_reference(node.scope, *references[id(parent)])
+            has_arrow.add(id(parent))
+            edges.append(f"\t{source} -> {op_id}{'' if needs_grad else NO_GRADIENT_EDGE}\n")
 
     dot = graphviz.Digraph(
         name="computation_graph",
@@ -448,7 +482,7 @@ def to_dot(*roots: Tensor, show_values: bool = False, show_grads: bool = False, 
     )
     dot.body.extend(body.lines())
     dot.body.extend(edges)
-    dot.node("legend", _legend_label(show_grads), shape="plaintext")
+    dot.node("legend", _legend_label(show_grads, has_references=bool(references)), shape="plaintext")
     return dot
 
 
