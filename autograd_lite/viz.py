@@ -30,7 +30,11 @@ What the picture shows (a legend in the corner repeats it):
   intermediate gradient (and value) for the picture, while a plain
   ``backward()`` frees them and the box says so. A scalar root shows its seed, 1.
 
-A sub-graph used twice appears once, with two arrows leaving it.
+A sub-graph used twice appears once, with two arrows leaving it. A tensor used
+by more than 8 ops (a weight shared across the steps of a recurrent net) keeps
+one arrow, and each further use shows a small dotted "used again" box: a fan of
+long arrows would be unreadable and makes Graphviz's layout take minutes.
+Graphs of thousands of ops render in seconds.
 
 Jupyter: a ``graphviz.Digraph`` displays itself inline as SVG, so a cell
 ending in ``ag.viz.to_dot(loss)`` shows the picture; hovering an op shows its

@@ -381,6 +381,24 @@ def test_draw_graph_renders_png_and_pdf(tmp_path, format, magic):
         assert file.read(4) == magic
 
 
+@needs_dot
+def test_a_graph_of_thousands_of_boxes_still_renders(tmp_path):
+    """An unrolled recurrent net: the shared weights' many uses become reference boxes, which keeps
+    dot's layout fast (hundreds of long arrows from one box would take it minutes)."""
+    w = ag.tensor(np.eye(3) * 0.5, requires_grad=True, name="W")
+    h = ag.tensor(np.ones((1, 3)))
+    steps = 400  # 2,004 boxes
+    for _ in range(steps):
+        with ag.name_scope("Cell"):
+            h = (h @ w).tanh()
+    out = viz.draw_graph(h.sum(), path=tmp_path / "rnn", format="svg")
+    groups = [element.get("class") for element in ElementTree.parse(out).getroot().iter()]
+    # W, h0, per step: matmul + tanh with their results and a reference to W (but the first),
+    # sum and its result, the legend
+    assert groups.count("node") == 2 + steps * 5 - 1 + 2 + 1
+    assert groups.count("cluster") == steps
+
+
 def test_draw_graph_refuses_an_unknown_format(tmp_path):
     with pytest.raises(ValueError, match="format"):
         viz.draw_graph(xor_like_graph(), path=tmp_path / "graph", format="jpeg2")
