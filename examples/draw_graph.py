@@ -22,7 +22,6 @@ import sys
 import numpy as np
 
 import autograd_lite as ag
-import autograd_lite.viz as viz
 import nn
 
 FORMATS = ("svg", "png")
@@ -36,7 +35,7 @@ def name_parameters(model: nn.Module) -> None:
 
 def draw(loss: ag.Tensor, out_dir: str, name: str, **options) -> list[str]:
     path = os.path.join(out_dir, name)
-    return [viz.draw_graph(loss, path=path, format=fmt, **options) for fmt in FORMATS]
+    return [ag.viz.draw_graph(loss, path=path, format=fmt, **options) for fmt in FORMATS]
 
 
 def xor_graphs(out_dir: str) -> list[str]:
@@ -62,7 +61,7 @@ def mnist_graph(out_dir: str) -> list[str]:
     name_parameters(model)
     images = ag.rand(8, 784)
     images.name = "images"
-    labels = ag.tensor(np.random.default_rng(0).integers(0, 10, size=8), name="labels")
+    labels = np.random.default_rng(0).integers(0, 10, size=8)  # class indices: data, not a graph node
     loss = nn.CrossEntropyLoss()(model(images), labels)
     loss.name = "loss"
     loss.backward(retain_graph=True)
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> list[str]:
     os.makedirs(args.out, exist_ok=True)
     try:
         written = xor_graphs(args.out) + mnist_graph(args.out)
-    except viz.GraphvizNotFoundError as error:
+    except ag.viz.GraphvizNotFoundError as error:
         sys.exit(str(error))
     print(f"graphs written to {os.path.abspath(args.out)}:")
     for path in written:
