@@ -77,8 +77,10 @@ def _as_target(target: Any, input: ag.Tensor, op: str) -> ag.Tensor:
     requires grad is used as it is, so gradients can flow into it.
     """
     if not (isinstance(target, ag.Tensor) and target.requires_grad):
-        data = target.data if isinstance(target, ag.Tensor) else target
-        target = ag.Tensor(np.asarray(data, dtype=input.dtype))
+        is_tensor = isinstance(target, ag.Tensor)
+        data, name = (target.data, target.name) if is_tensor else (target, None)
+        if not (is_tensor and data.dtype == input.dtype):  # already right: keep it, as pictures show it
+            target = ag.Tensor(np.asarray(data, dtype=input.dtype), name=name)
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: target shape {target.shape} does not match input shape {input.shape} "
