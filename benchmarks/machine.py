@@ -24,6 +24,14 @@ def blas() -> str:
     return f"{info.get('name', '?')} {info.get('version', '?')}"
 
 
+def load_average() -> str:
+    """1, 5 and 15-minute load averages: other jobs on the machine disturb the timings."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def git_commit(path: Path) -> str:
     try:
         out = subprocess.run(
@@ -43,6 +51,7 @@ def describe(threads: int, engine_path: str | None, torch_version: str | None) -
         "numpy": np.__version__,
         "blas": blas(),
         "blas_threads": threads,
+        "load_average_at_start": load_average(),
         "torch": torch_version,
         "engine": engine_path,
         "engine_commit": git_commit(Path(engine_path).parent) if engine_path else None,

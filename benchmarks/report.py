@@ -51,7 +51,8 @@ def header(machine: dict, mode: str) -> str:
         f"autograd_lite benchmarks, {mode}",
         f"machine: {machine['cpu']}, {machine['logical_cores']} logical cores; Python {machine['python']}; "
         f"NumPy {machine['numpy']} ({machine['blas']}); {torch}",
-        f"BLAS threads: {machine['blas_threads']} for every contender (NumPy's OpenBLAS and PyTorch alike)",
+        f"BLAS threads: {machine['blas_threads']} for every contender (NumPy's OpenBLAS and PyTorch alike); "
+        f"load average at start: {machine['load_average_at_start']}",
         f"engine: {engine}",
     ])
 

@@ -11,8 +11,12 @@ tensors; (d) chains of 1,000 to 100,000 ops; (e) memory of one step, and over ma
 medians compared; every contender's result is checked against NumPy's before timing.
 
 BLAS threads: set (OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads) to the same
-number for every contender before NumPy is imported; default: all logical cores,
-what a user gets without setting anything.
+number for every contender before NumPy is imported. Default 1: on these matrix
+sizes a second thread gains NumPy little, and with any background load multi-threaded
+BLAS timings turn bimodal (threads wait for a busy core). More threads make the
+NumPy floor faster and every engine's ratio worse: `--threads 2` shows by how much.
+`--clock cpu` measures process CPU time instead of wall time, for a shared machine
+(with one thread the two agree when the machine is otherwise idle).
 """
 from __future__ import annotations
 
@@ -55,7 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions and steps: under a minute")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also save machine, settings and results as JSON")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="BLAS threads for every contender")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS threads for every contender (default 1)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="wall time, or this process's CPU time (for a machine shared with other jobs)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     parser.add_argument("--only", default="abcdef", help="sections to run, e.g. --only ac")
     return parser.parse_args()
@@ -73,10 +79,15 @@ def main() -> None:
     import per_op
     import report
     import sgd_steps
+    import timing
     from contenders import Available
-    from machine import describe
+    from machine import describe, load_average
     from problems import RELU_F32, SIGMOID_F32, SIGMOID_F64
 
+    if args.clock == "cpu":
+        if args.threads != 1:
+            sys.exit("--clock cpu needs --threads 1: CPU time adds up the time of every thread")
+        timing.use_cpu_clock()
     settings = QUICK if args.quick else FULL
     available = Available.detect(use_torch=not args.no_torch)
     torch_version = None
@@ -92,7 +103,8 @@ def main() -> None:
         engine_path = str(Path(autograd_lite.__file__).parent)
     machine = describe(args.threads, engine_path, torch_version)
     mode = "quick" if args.quick else "full"
-    print(report.header(machine, f"{mode} mode: medians of {settings.repetitions} interleaved repetitions"))
+    clock = "wall-clock" if args.clock == "wall" else "process CPU time"
+    print(report.header(machine, f"{mode} mode: medians of {settings.repetitions} interleaved repetitions, {clock}"))
     for reason in available.reasons:
         print(f"note: {reason}")
 
@@ -117,9 +129,9 @@ def main() -> None:
     print(report.ratio_table(results))
     print("\nAll medians\n")
     print(report.median_table(results))
-    print(f"\ntotal time {time.perf_counter() - started:.0f} s")
+    print(f"\ntotal time {time.perf_counter() - started:.0f} s; load average at the end: {load_average()}")
     if args.json:
-        report.save_json(args.json, machine, {"mode": mode, **asdict(settings)}, results)
+        report.save_json(args.json, machine, {"mode": mode, "clock": args.clock, **asdict(settings)}, results)
         print(f"saved {args.json}")
 
 
