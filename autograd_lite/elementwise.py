@@ -76,7 +76,8 @@ class Mul(Function):
 
     def backward(self, g, y, a, b):
         """d(a * b)/da = b, d(a * b)/db = a"""
-        return g * b, g * a
+        needs_a, needs_b = self.needs  # often one factor is a constant: skip its gradient
+        return (g * b if needs_a else None), (g * a if needs_b else None)
 
 
 class Div(Function):
@@ -86,9 +87,9 @@ class Div(Function):
         return a / b
 
     def backward(self, g, y, a, b):
-        """d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2"""
+        """d(a / b)/da = 1 / b, d(a / b)/db = -a / b^2 = -(1 / b) * (a / b)"""
         ga = g / b
-        return ga, (-ga * y if self.needs[1] else None)
+        return (ga if self.needs[0] else None), (-ga * y if self.needs[1] else None)
 
 
 class Neg(Function):

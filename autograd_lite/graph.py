@@ -117,16 +117,17 @@ class Function:
     back to the input's shape (`sum_to`).
     """
 
+    # What a recorded node holds, set by `record` (slots: this runs for every op, and they are faster):
+    #   parents   per input: its node, or the leaf Tensor itself
+    #   needs     per input: does it require grad?
+    #   saved     the input arrays, for backward; None once freed
+    #   value     the output array; None once freed
+    #   scope     the name scopes open when the node was made
+    #   sequence  creation order: a node is always newer than its inputs
+    __slots__ = ("parents", "needs", "saved", "value", "scope", "sequence", "_shape", "_dtype", "__dict__")
     op = "function"
-    # What a recorded node holds (set by `record`; these are the defaults):
-    parents: tuple = ()  # per input: its node, or the leaf Tensor itself
-    needs: tuple = ()  # per input: does it require grad?
-    saved: tuple | None = None  # the input arrays, for backward; None once freed
-    value: np.ndarray | None = None  # the output array; None once freed
-    scope: tuple = ()  # the name scopes open when the node was made
     grad: np.ndarray | None = None  # dL/d(output), kept only with retain_graph=True
     tensor_name: str | None = None  # the output tensor's name, for pictures
-    sequence = 0  # creation order: a node is always newer than its inputs
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -145,8 +146,17 @@ class Function:
 
     def record(self, inputs: Sequence[Any], arrays: tuple, value: np.ndarray) -> None:
         """Become a node: link to the inputs' nodes (or leaf tensors) and keep what backward needs."""
-        self.parents = tuple([t.grad_fn or t for t in inputs])
-        self.needs = tuple([t.requires_grad for t in inputs])
+        # One or two inputs (nearly every op) are spelled out: this runs for every op.
+        if len(inputs) == 1:
+            (a,) = inputs
+            self.parents, self.needs = (a.grad_fn or a,), (a.requires_grad,)
+        elif len(inputs) == 2:
+            a, b = inputs
+            self.parents = (a.grad_fn or a, b.grad_fn or b)
+            self.needs = (a.requires_grad, b.requires_grad)
+        else:
+            self.parents = tuple([t.grad_fn or t for t in inputs])
+            self.needs = tuple([t.requires_grad for t in inputs])
         self.saved = arrays
         self.value = value
         self.scope = _state.scope
@@ -230,11 +240,12 @@ def run_backward(
             if key is root.grad_fn:
                 heapq.heappush(ready, (-key.sequence, key))
     kept = {}
+    push, pop = heapq.heappush, heapq.heappop
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
         while ready:
-            node = heapq.heappop(ready)[1]
+            node = pop(ready)[1]
             g = grads.pop(node)
             if keep and node in keep:
                 kept[node] = g
@@ -262,7 +273,7 @@ def run_backward(
                 else:
                     grads[parent] = gx
                     if isinstance(parent, Function):
-                        heapq.heappush(ready, (-parent.sequence, parent))
+                        push(ready, (-parent.sequence, parent))
             if retain_graph:
                 node.grad = g.data if create_graph else g
             else:

@@ -349,7 +349,8 @@ def describe(tensors: Sequence[Tensor]) -> str:
 
 def apply(fn: Function, *inputs: Tensor) -> Tensor:
     """Run `fn` on the inputs' arrays; record a node when grad mode is on and an input needs grad."""
-    arrays = tuple([t.data for t in inputs])
+    n = len(inputs)  # one or two inputs (nearly every op) are spelled out: this runs for every op
+    arrays = (inputs[0].data,) if n == 1 else (inputs[0].data, inputs[1].data) if n == 2 else tuple([t.data for t in inputs])
     try:
         value = fn.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
@@ -384,7 +385,7 @@ def as_operand(value: Any, like: Tensor) -> Tensor | None:
 
 def binary(kind: type, tensor: Tensor, other: Any, reflected: bool = False) -> Tensor:
     """Apply a two-input primitive to `tensor` and `other` (in swapped order when reflected)."""
-    operand = as_operand(other, tensor)
+    operand = other if isinstance(other, Tensor) else as_operand(other, tensor)
     if operand is None:
         return NotImplemented
     return apply(kind(), operand, tensor) if reflected else apply(kind(), tensor, operand)
