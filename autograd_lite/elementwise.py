@@ -204,15 +204,10 @@ class Sigmoid(Function):
     op = "sigmoid"
 
     def forward(self, x):
-        # 1 / (1 + exp(-x)) overflows for x < -709; exp(-|x|) <= 1 never does.
-        e = np.empty_like(x)  # an array even for 0-d x, so the in-place steps below work
-        np.abs(x, out=e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)  # e = exp(-|x|)
-        r = np.add(e, 1, out=np.empty_like(e))
-        np.reciprocal(r, out=r)  # r = 1 / (1 + e) = sigmoid(|x|)
-        np.multiply(e, r, out=e)  # e * r = sigmoid(-|x|)
-        return np.where(x >= 0, r, e)
+        # For x < -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0: the right limit, so the
+        # overflow warning is silenced rather than avoided (avoiding it costs twice the time).
+        with np.errstate(over="ignore"):
+            return 1 / (1 + np.exp(-x))
 
     def backward(self, g, y, x):
         """d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))"""

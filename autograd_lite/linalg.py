@@ -17,8 +17,11 @@ class MatMul(Function):
     def backward(self, g, y, a, b):
         """d(a @ b)/da = g @ b^T, d(a @ b)/db = a^T @ g (transposing the last two axes)"""
         if a.ndim >= 2 and b.ndim >= 2:
-            ga = g @ b.swapaxes(-1, -2) if self.needs[0] else None
-            gb = a.swapaxes(-1, -2) @ g if self.needs[1] else None
+            ga = gb = None
+            if self.needs[0]:
+                ga = (b @ g.swapaxes(-1, -2)).swapaxes(-1, -2) if _transposed(a) else g @ b.swapaxes(-1, -2)
+            if self.needs[1]:
+                gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2) if _transposed(b) else a.swapaxes(-1, -2) @ g
             return ga, gb  # the walk sums broadcast batch axes back
         # A 1-D operand acts as a row (a) or column (b) matrix; redo the product in 2-D.
         a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
@@ -30,6 +33,17 @@ class MatMul(Function):
         ga = sum_to(g2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if self.needs[0] else None
         gb = sum_to(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape) if self.needs[1] else None
         return ga, gb
+
+
+def _transposed(x: Any) -> bool:
+    """Is x stored column by column, like W.T in nn.Linear's x @ W.T?
+
+    Its gradient is then computed transposed too, so that it comes out in x's
+    layout: W's gradient is then an ordinary row-major array (the optimizer's
+    update of W runs twice as fast as on a transposed view).
+    """
+    array = x.data if isinstance(x, Tensor) else x
+    return array.ndim == 2 and array.flags.f_contiguous and not array.flags.c_contiguous
 
 
 def matmul(a: Any, b: Any) -> Tensor:

@@ -413,11 +413,14 @@ def own_gradient(g: np.ndarray, dtype: np.dtype, claimed: set) -> np.ndarray:
 
     Pass-through rules (add, reshape, indexing, ...) hand the same array, or a
     view of it, to several inputs; a `.grad` scaled in place (gradient
-    clipping) must not change another. `claimed` holds the arrays given out.
+    clipping) must not change another. `claimed` holds the ids of the arrays
+    owning the memory given out so far. Broadcast views are read-only: copied.
     """
-    if g.dtype != dtype or g.base is not None or id(g) in claimed:
+    owner = g if g.base is None else g.base
+    if g.dtype != dtype or id(owner) in claimed or not g.flags.writeable:
         g = g.astype(dtype)
-    claimed.add(id(g))
+        owner = g
+    claimed.add(id(owner))
     return g
 
 

@@ -144,8 +144,7 @@ def _cross_entropy_with_labels(logits: ag.Tensor, labels: np.ndarray) -> ag.Tens
     if n and (labels.min() < 0 or labels.max() >= classes):  # NumPy would wrap -1 around silently
         raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got values from "
                          f"{labels.min()} to {labels.max()}")
-    shifted = _shift_by_max(logits, 1)
-    return shifted.exp().sum(axis=1).log() - shifted[np.arange(n), labels]
+    return ag.logsumexp(logits, axis=1) - logits[np.arange(n), labels]
 
 
 def binary_cross_entropy(probs: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
