@@ -357,12 +357,14 @@ def apply(fn: Function, *inputs: Tensor) -> Tensor:
         raise type(error)(f"{fn.label()}: cannot apply to {describe(inputs)}: {error}") from None
     if type(value) is not np.ndarray:
         value = np.asarray(value)  # NumPy turns 0-d results into scalars; keep arrays everywhere
-    if _state.grad_enabled:
-        for t in inputs:
-            if t.requires_grad:
-                fn.record(inputs, arrays, value)
-                return wrap(value, fn)
-    return wrap(value, None)
+    out = object.__new__(Tensor)  # wrap(value, ...) spelled out: this runs for every op
+    out.data, out.grad, out._name = value, None, None
+    if _state.grad_enabled and (inputs[0].requires_grad or any([t.requires_grad for t in inputs])):
+        fn.record(inputs, arrays, value)
+        out.grad_fn, out.requires_grad = fn, True
+    else:
+        out.grad_fn, out.requires_grad = None, False
+    return out
 
 
 def as_operand(value: Any, like: Tensor) -> Tensor | None:
