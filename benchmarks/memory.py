@@ -50,7 +50,9 @@ def _profile(build: Callable[[], object], n_steps: int) -> tuple[int, int, int]:
     return one_step_peak, highest, growth
 
 
-def run(problem: MLPProblem, available: Available, n_steps: int, max_ratio: float, max_growth_kib: float) -> list[Result]:
+def run(
+    problem: MLPProblem, available: Available, n_steps: int, max_ratio: float, max_growth_kib: float
+) -> list[Result]:
     models = {
         NUMPY_IN_OUT: (partial(NumpyMLP, problem, "in_out"), None),
         NUMPY_OUT_IN: (partial(NumpyMLP, problem, "out_in"), None),

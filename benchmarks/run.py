@@ -51,8 +51,12 @@ class Settings:
     numerical_repetitions: int
 
 
-FULL = Settings(repetitions=31, min_sample_seconds=0.02, chain_repetitions=5, memory_steps=1000, numerical_repetitions=7)
-QUICK = Settings(repetitions=7, min_sample_seconds=0.005, chain_repetitions=2, memory_steps=100, numerical_repetitions=3)
+FULL = Settings(
+    repetitions=31, min_sample_seconds=0.02, chain_repetitions=5, memory_steps=1000, numerical_repetitions=7
+)
+QUICK = Settings(
+    repetitions=7, min_sample_seconds=0.005, chain_repetitions=2, memory_steps=100, numerical_repetitions=3
+)
 
 
 def parse_args() -> argparse.Namespace:
