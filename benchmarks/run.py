@@ -39,7 +39,7 @@ CHAIN_TARGET_US = 5.0
 CHAIN_LENGTHS = (1_000, 10_000, 100_000)
 CHAIN_MAX_GROWTH = 1.5  # µs/op at the longest chain over µs/op at the shortest: "linear in N"
 MEMORY_MAX_RATIO = 1.5
-MEMORY_MAX_GROWTH_KIB = 64.0
+MEMORY_MAX_GROWTH_KIB = 16.0  # over the second half of the steps: < 33 bytes a step over 500 steps
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Settings:
 
 
 FULL = Settings(
-    repetitions=31, min_sample_seconds=0.02, chain_repetitions=5, memory_steps=1000, numerical_repetitions=7
+    repetitions=41, min_sample_seconds=0.05, chain_repetitions=7, memory_steps=1000, numerical_repetitions=9
 )
 QUICK = Settings(
     repetitions=7, min_sample_seconds=0.005, chain_repetitions=2, memory_steps=100, numerical_repetitions=3
