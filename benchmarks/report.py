@@ -39,6 +39,17 @@ def ratio_table(results: list[Result]) -> str:
     return _table(["", "case", "contender", "ratio", "median", "target (issue 6)"], rows, {3, 4})
 
 
+def markdown_ratio_table(results: list[Result]) -> str:
+    """The ratio table as Markdown, for the README's Performance section."""
+    lines = ["| | case | contender | ratio | median | target |", "|---|---|---|---:|---:|---|"]
+    for r in results:
+        if r.ratio is None and r.target is None:
+            continue
+        ratio = f"{r.ratio:.2f}x vs {r.versus}" if r.ratio is not None else ""
+        lines.append(f"| {r.section} | {r.case} | {r.contender} | {ratio} | {_number(r.value)} {r.unit} | {_target(r)} |")
+    return "\n".join(lines)
+
+
 def median_table(results: list[Result]) -> str:
     rows = [[r.section, r.case, r.contender, _number(r.value), r.unit] for r in results]
     return _table(["", "case", "contender", "median", "unit"], rows, {3})

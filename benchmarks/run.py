@@ -68,6 +68,7 @@ def parse_args() -> argparse.Namespace:
                         help="wall time, or this process's CPU time (for a machine shared with other jobs)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
     parser.add_argument("--only", default="abcdef", help="sections to run, e.g. --only ac")
+    parser.add_argument("--markdown", action="store_true", help="also print the ratio table as Markdown")
     return parser.parse_args()
 
 
@@ -133,6 +134,9 @@ def main() -> None:
     print(report.ratio_table(results))
     print("\nAll medians\n")
     print(report.median_table(results))
+    if args.markdown:
+        print("\nRatio table as Markdown\n")
+        print(report.markdown_ratio_table(results))
     print(f"\ntotal time {time.perf_counter() - started:.0f} s; load average at the end: {load_average()}")
     if args.json:
         report.save_json(args.json, machine, {"mode": mode, "clock": args.clock, **asdict(settings)}, results)
