@@ -13,6 +13,7 @@ backward has freed the graph.
 from __future__ import annotations
 
 import contextlib
+import gc
 import heapq
 import itertools
 import threading
@@ -162,12 +163,6 @@ class Function:
         self.scope = _state.scope
         self.sequence = next(_sequence)
 
-    def release(self) -> None:
-        """Free the saved arrays (after backward); the node's structure stays for pictures."""
-        if self.value is not None:
-            self._shape, self._dtype = self.value.shape, self.value.dtype
-            self.value = self.saved = None
-
     @property
     def shape(self) -> tuple:
         return self.value.shape if self.value is not None else self._shape
@@ -227,8 +222,6 @@ def run_backward(
     `keep` (used by `grad()` for intermediate inputs), keyed by leaf or node.
     With `create_graph` every gradient is a Tensor built by recorded operations.
     """
-    from autograd_lite.tensor import Tensor, wrap
-
     grads: dict = {}
     ready: list = []  # heap of (-sequence, node): the newest node first
     for root, seed in zip(roots, seeds):
@@ -243,6 +236,10 @@ def run_backward(
     push, pop = heapq.heappush, heapq.heappop
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
+    # The walk makes no reference cycles, yet with a big graph alive Python's cycle collector
+    # would re-scan all of it again and again while the walk allocates: pause it meanwhile.
+    collector_was_on = gc.isenabled()
+    gc.disable()
     try:
         while ready:
             node = pop(ready)[1]
@@ -252,7 +249,9 @@ def run_backward(
             if node.saved is None:
                 raise _freed_error(node)
             if create_graph:
-                xs = [p if isinstance(p, Tensor) else wrap(x, p) for p, x in zip(node.parents, node.saved)]
+                from autograd_lite.tensor import wrap  # here, not at the top: tensor.py imports this module
+
+                xs = [wrap(x, p) if isinstance(p, Function) else p for p, x in zip(node.parents, node.saved)]
                 y = wrap(node.value, node)
             else:
                 xs, y = node.saved, node.value
@@ -276,10 +275,13 @@ def run_backward(
                         push(ready, (-parent.sequence, parent))
             if retain_graph:
                 node.grad = g.data if create_graph else g
-            else:
-                node.release()
+            else:  # free the arrays; the structure, shape and dtype stay for pictures of the graph
+                node._shape, node._dtype = y.shape, y.dtype
+                node.value = node.saved = None
     finally:
         _state.grad_enabled = previous_mode
+        if collector_was_on:
+            gc.enable()
     grads.update(kept)
     return grads
 

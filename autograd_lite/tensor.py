@@ -401,7 +401,8 @@ def seed_gradient(output: Tensor, gradient: Any, op: str, create_graph: bool) ->
                 f"{op}: the gradient can be implied only for a single-element output, but the output "
                 f"has shape {output.shape}; pass gradient= (dL/doutput) of that shape"
             )
-        seed = np.ones(output.shape, dtype=output.dtype)
+        seed = np.empty(output.shape, dtype=output.dtype)
+        seed.fill(1)  # np.ones, without its Python-level overhead (once per backward)
     else:
         seed = to_array(gradient)
         if seed.shape != output.shape:
