@@ -46,7 +46,8 @@ def markdown_ratio_table(results: list[Result]) -> str:
         if r.ratio is None and r.target is None:
             continue
         ratio = f"{r.ratio:.2f}x vs {r.versus}" if r.ratio is not None else ""
-        lines.append(f"| {r.section} | {r.case} | {r.contender} | {ratio} | {_number(r.value)} {r.unit} | {_target(r)} |")
+        median = f"{_number(r.value)} {r.unit}"
+        lines.append(f"| {r.section} | {r.case} | {r.contender} | {ratio} | {median} | {_target(r)} |")
     return "\n".join(lines)
 
 

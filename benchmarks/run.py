@@ -37,7 +37,7 @@ RELU_TARGETS = {"autograd_lite + nn": 1.1}
 PER_OP_TARGET_US = 6.0
 CHAIN_TARGET_US = 5.0
 CHAIN_LENGTHS = (1_000, 10_000, 100_000)
-CHAIN_MAX_GROWTH = 1.5  # µs/op at the longest chain over µs/op at the shortest: "linear in N"
+CHAIN_MAX_GROWTH = 1.5  # growth of µs/op from the shortest chain to the longest, over NumPy's: "linear in N"
 MEMORY_MAX_RATIO = 1.5
 MEMORY_MAX_GROWTH_KIB = 16.0  # over the second half of the steps: < 33 bytes a step over 500 steps
 
