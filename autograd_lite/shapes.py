@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd_lite.elementwise import as_tensor
 from autograd_lite.graph import Function, sum_to
-from autograd_lite.tensor import Tensor, apply, wrap
+from autograd_lite.tensor import Tensor, apply
 
 
 def shape_argument(shape: Sequence[Any]) -> tuple:
