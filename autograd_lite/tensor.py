@@ -349,15 +349,21 @@ def describe(tensors: Sequence[Tensor]) -> str:
 
 def apply(fn: Function, *inputs: Tensor) -> Tensor:
     """Run `fn` on the inputs' arrays; record a node when grad mode is on and an input needs grad."""
-    n = len(inputs)  # one or two inputs (nearly every op) are spelled out: this runs for every op
-    arrays = (inputs[0].data,) if n == 1 else (inputs[0].data, inputs[1].data) if n == 2 else tuple([t.data for t in inputs])
+    # This runs for every op, so the common cases of one and two inputs are spelled out.
+    n = len(inputs)
+    if n == 1:
+        arrays = (inputs[0].data,)
+    elif n == 2:
+        arrays = (inputs[0].data, inputs[1].data)
+    else:
+        arrays = tuple([t.data for t in inputs])
     try:
         value = fn.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
         raise type(error)(f"{fn.label()}: cannot apply to {describe(inputs)}: {error}") from None
     if type(value) is not np.ndarray:
         value = np.asarray(value)  # NumPy turns 0-d results into scalars; keep arrays everywhere
-    out = object.__new__(Tensor)  # wrap(value, ...) spelled out: this runs for every op
+    out = object.__new__(Tensor)  # what wrap() does, spelled out
     out.data, out.grad, out._name = value, None, None
     if _state.grad_enabled and (inputs[0].requires_grad or any([t.requires_grad for t in inputs])):
         fn.record(inputs, arrays, value)
