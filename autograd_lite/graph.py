@@ -17,7 +17,7 @@ import gc
 import heapq
 import itertools
 import threading
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -87,16 +87,22 @@ class Scope:
         return f"Scope({self.label!r})"
 
 
-@contextlib.contextmanager
-def name_scope(label: str) -> Iterator[Scope]:
-    """Group the nodes created inside under `label` (scopes nest)."""
-    scope = Scope(label)
-    outer = _state.scope
-    _state.scope = outer + (scope,)
-    try:
-        yield scope
-    finally:
-        _state.scope = outer
+class name_scope:  # noqa: N801  (used like a function: `with ag.name_scope("encoder"):`)
+    """Group the nodes created inside under `label` (scopes nest).
+
+    A small class rather than @contextmanager: every nn module call opens one.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.scope = Scope(label)
+
+    def __enter__(self) -> Scope:
+        self.outer = _state.scope
+        _state.scope = self.outer + (self.scope,)
+        return self.scope
+
+    def __exit__(self, *exc_info: Any) -> None:
+        _state.scope = self.outer
 
 
 # --------------------------------------------------------------------------- nodes

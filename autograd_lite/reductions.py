@@ -72,7 +72,8 @@ class Mean(Reduction):
     op = "mean"
 
     def forward(self, x):
-        return x.mean(axis=self.axis, keepdims=self.keepdims)
+        total = x.sum(axis=self.axis, keepdims=self.keepdims)
+        return total / (x.size // builtins.max(total.size, 1))  # ndarray.mean without its Python wrapper
 
     def backward(self, g, y, x):
         """d/dx_i mean(x) = 1 / n, n = number of elements averaged"""
