@@ -321,7 +321,7 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError(f"grad: output {i} of shape {t.shape} does not depend on any input that requires grad")
     seeds = [seed_gradient(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
-    keys = [t if t.grad_fn is None else t.grad_fn for t in inputs]
+    keys = [t.grad_fn or t for t in inputs]
     retain = create_graph if retain_graph is None else retain_graph
     grads = run_backward(outputs, seeds, retain or create_graph, create_graph, keep=frozenset(keys))
     results = []

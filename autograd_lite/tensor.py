@@ -442,7 +442,7 @@ def accumulate_grad(leaf: Tensor, g: Any, create_graph: bool, claimed: set) -> N
     elif leaf.grad is None:
         leaf.grad = wrap(own_gradient(g, leaf.dtype, claimed), None)
     else:
-        leaf.grad = wrap(leaf.grad.data + g, None)
+        leaf.grad = wrap(np.add(leaf.grad.data, g, dtype=leaf.dtype), None)  # a new array, in the leaf's dtype
 
 
 from autograd_lite import elementwise, linalg, reductions, shapes  # noqa: E402  (ops need Tensor defined first)

@@ -417,3 +417,13 @@ def test_name_scopes_nest():
     with ag.name_scope("outer") as again:
         d = x * 2
     assert d.grad_fn.scope[0] is again and again is not outer
+
+
+def test_accumulated_gradient_keeps_the_leaf_dtype():
+    """A float32 weight used with a float64 constant: every backward's gradient lands in float32."""
+    w = ag.tensor(np.ones(3, np.float32), requires_grad=True)
+    constant = np.array([2.0, 3.0, 4.0])  # float64: the product is float64, the gradient too
+    for _ in range(2):
+        (w * constant).sum().backward()
+    assert w.grad.dtype == np.float32
+    np.testing.assert_array_equal(w.grad.data, 2 * constant.astype(np.float32))

@@ -176,3 +176,10 @@ def test_integer_sum_has_numpy_dtype_and_values():
     assert x.sum().item() == 10
     np.testing.assert_array_equal(x.sum(axis=0).data, [4, 6])
     assert x.mean().item() == 2.5
+
+
+def test_mean_of_many_float16_values_does_not_overflow():
+    """100,000 ones sum to more than float16 holds (65,504); the mean must still be 1."""
+    x = ag.tensor(np.ones(100_000, np.float16))
+    mean = x.mean()
+    assert mean.dtype == np.float16 and mean.item() == 1.0
