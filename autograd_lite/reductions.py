@@ -61,7 +61,7 @@ class Sum(Reduction):
     op = "sum"
 
     def forward(self, x):
-        return x.sum(axis=self.axis, keepdims=self.keepdims)
+        return np.add.reduce(x, self.axis, keepdims=self.keepdims)  # x.sum(), without its Python wrapper
 
     def backward(self, g, y, x):
         """d/dx_i sum(x) = 1"""
@@ -72,7 +72,10 @@ class Mean(Reduction):
     op = "mean"
 
     def forward(self, x):
-        return x.mean(axis=self.axis, keepdims=self.keepdims)  # float16 is summed in float32 here
+        if x.dtype.char in "fd":  # float32 and float64: sum / count, without ndarray.mean's Python wrapper
+            total = np.add.reduce(x, self.axis, keepdims=self.keepdims)
+            return total / (x.size // builtins.max(total.size, 1))
+        return x.mean(axis=self.axis, keepdims=self.keepdims)  # float16 is summed in float32, integers in float64
 
     def backward(self, g, y, x):
         """d/dx_i mean(x) = 1 / n, n = number of elements averaged"""
@@ -88,7 +91,7 @@ class Extreme(Reduction):
         x_data = data_of(x)
         extreme = data_of(y).reshape(keepdims_shape(x.shape, self.axis))
         share = (x_data == extreme).astype(data_of(g).dtype)
-        share /= share.sum(axis=self.axis, keepdims=True)
+        share /= np.add.reduce(share, self.axis, keepdims=True)
         return (self.spread(g, x) * share,)
 
 
@@ -96,30 +99,41 @@ class Max(Extreme):
     op = "max"
 
     def forward(self, x):
-        return x.max(axis=self.axis, keepdims=self.keepdims)
+        return np.maximum.reduce(x, self.axis, keepdims=self.keepdims)  # x.max(), without its Python wrapper
 
 
 class Min(Extreme):
     op = "min"
 
     def forward(self, x):
-        return x.min(axis=self.axis, keepdims=self.keepdims)
+        return np.minimum.reduce(x, self.axis, keepdims=self.keepdims)
 
 
 class LogSumExp(Reduction):
     op = "logsumexp"
+    # exp(x - m) and its sums, from forward: backward's softmax is their ratio, without a second exp
+    exps_and_sums: tuple | None = None
 
     def forward(self, x):
         # log(sum(exp(x))) = m + log(sum(exp(x - m))): with m = max(x) no exp overflows
-        m = x.max(axis=self.axis, keepdims=True)
+        m = np.maximum.reduce(x, self.axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf (or inf) rows: leave them to exp/log
-        out = np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
-        return out if self.keepdims else np.squeeze(out, axis=self.axis)
+        exps = np.exp(x - m)
+        sums = np.add.reduce(exps, self.axis, keepdims=True)
+        self.exps_and_sums = exps, sums
+        out = np.log(sums) + m
+        return out if self.keepdims else out.squeeze(self.axis)
 
     def backward(self, g, y, x):
         """d/dx_i logsumexp(x) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
-        shifted = x - y.reshape(keepdims_shape(x.shape, self.axis))
-        softmax = exp(shifted) if isinstance(shifted, Tensor) else np.exp(shifted)
+        exps_and_sums, self.exps_and_sums = self.exps_and_sums, None  # used once, then freed
+        if isinstance(x, Tensor):  # create_graph: the softmax must itself be differentiable
+            softmax = exp(x - y.reshape(keepdims_shape(x.shape, self.axis)))
+        elif exps_and_sums is None:  # a second backward through a retained graph
+            softmax = np.exp(x - y.reshape(keepdims_shape(x.shape, self.axis)))
+        else:
+            exps, sums = exps_and_sums
+            softmax = exps / sums
         return (self.spread(g, x) * softmax,)
 
 

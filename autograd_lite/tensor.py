@@ -105,7 +105,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return shapes.transpose(self)
+        return apply(shapes.Transpose(None), self)  # all axes reversed: nothing to check
 
     # ------------------------------------------------------------------ autodiff
 
@@ -350,13 +350,17 @@ def describe(tensors: Sequence[Tensor]) -> str:
 def apply(fn: Function, *inputs: Tensor) -> Tensor:
     """Run `fn` on the inputs' arrays; record a node when grad mode is on and an input needs grad."""
     # This runs for every op, so the common cases of one and two inputs are spelled out.
-    n = len(inputs)
-    if n == 1:
-        arrays = (inputs[0].data,)
-    elif n == 2:
-        arrays = (inputs[0].data, inputs[1].data)
+    if len(inputs) == 1:
+        (a,) = inputs
+        arrays = (a.data,)
+        needs_grad = a.requires_grad
+    elif len(inputs) == 2:
+        a, b = inputs
+        arrays = (a.data, b.data)
+        needs_grad = a.requires_grad or b.requires_grad
     else:
         arrays = tuple([t.data for t in inputs])
+        needs_grad = any([t.requires_grad for t in inputs])
     try:
         value = fn.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
@@ -365,7 +369,7 @@ def apply(fn: Function, *inputs: Tensor) -> Tensor:
         value = np.asarray(value)  # NumPy turns 0-d results into scalars; keep arrays everywhere
     out = object.__new__(Tensor)  # what wrap() does, spelled out
     out.data, out.grad, out._name = value, None, None
-    if _state.grad_enabled and (inputs[0].requires_grad or any([t.requires_grad for t in inputs])):
+    if needs_grad and _state.grad_enabled:
         fn.record(inputs, arrays, value)
         out.grad_fn, out.requires_grad = fn, True
     else:
@@ -407,14 +411,31 @@ def seed_gradient(output: Tensor, gradient: Any, op: str, create_graph: bool) ->
                 f"{op}: the gradient can be implied only for a single-element output, but the output "
                 f"has shape {output.shape}; pass gradient= (dL/doutput) of that shape"
             )
-        seed = np.empty(output.shape, dtype=output.dtype)
-        seed.fill(1)  # np.ones, without its Python-level overhead (once per backward)
+        # create_graph may hand the seed itself to a leaf's .grad: give it its own array then
+        seed = np.ones(output.shape, dtype=output.dtype) if create_graph else _ones(output.shape, output.dtype)
     else:
         seed = to_array(gradient)
         if seed.shape != output.shape:
             raise ValueError(f"{op}: gradient has shape {seed.shape} but the output has shape {output.shape}")
         seed = seed.astype(output.dtype)  # a copy: the caller's array may be reused, and may end up in .grad
     return wrap(seed, None) if create_graph else seed
+
+
+_read_only_ones: dict = {}
+
+
+def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A shared, read-only array of ones: the usual seed dL/dL = 1, without a new array per backward.
+
+    Rules never write into a gradient, and `own_gradient` copies a read-only
+    array before it becomes a `.grad`, so sharing it is safe.
+    """
+    key = (shape, dtype)
+    ones = _read_only_ones.get(key)
+    if ones is None:
+        ones = _read_only_ones[key] = np.ones(shape, dtype=dtype)
+        ones.flags.writeable = False
+    return ones
 
 
 def own_gradient(g: np.ndarray, dtype: np.dtype, claimed: set) -> np.ndarray:
@@ -440,7 +461,7 @@ def accumulate_grad(leaf: Tensor, g: Any, create_graph: bool, claimed: set) -> N
             g = g.astype(leaf.dtype)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = wrap(own_gradient(g, leaf.dtype, claimed), None)
+        leaf.grad = wrap(own_gradient(g, leaf.data.dtype, claimed), None)
     else:
         leaf.grad = wrap(np.add(leaf.grad.data, g, dtype=leaf.dtype), None)  # a new array, in the leaf's dtype
 

@@ -125,7 +125,7 @@ def cross_entropy(logits: ag.Tensor, target: Any, reduction: str = "mean") -> ag
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     labels = np.asarray(target.data if isinstance(target, ag.Tensor) else target)
-    if np.issubdtype(labels.dtype, np.integer):
+    if labels.dtype.kind in "iu":  # integer class labels
         loss = _cross_entropy_with_labels(logits, labels)
     elif labels.ndim == 1:
         raise ValueError(f"cross_entropy: a target of shape {labels.shape} must hold integer class labels, "
@@ -141,9 +141,9 @@ def _cross_entropy_with_labels(logits: ag.Tensor, labels: np.ndarray) -> ag.Tens
     if labels.shape != (n,):
         raise ValueError(f"cross_entropy: integer labels must have shape ({n},) for logits {logits.shape}, "
                          f"got {labels.shape}")
-    if n and (labels.min() < 0 or labels.max() >= classes):  # NumPy would wrap -1 around silently
-        raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got values from "
-                         f"{labels.min()} to {labels.max()}")
+    lowest, highest = (np.minimum.reduce(labels), np.maximum.reduce(labels)) if n else (0, 0)
+    if lowest < 0 or highest >= classes:  # NumPy would wrap -1 around silently
+        raise ValueError(f"cross_entropy: labels must lie in [0, {classes}), got values from {lowest} to {highest}")
     return ag.logsumexp(logits, axis=1) - logits[np.arange(n), labels]
 
 

@@ -4,6 +4,10 @@ A `Module` keeps its `Parameter`s and sub-modules in two ordered registries,
 filled by plain attribute assignment (`self.weight = Parameter(...)`), so
 `parameters()`, `named_parameters()` and `state_dict()` find everything in the
 order it was defined, with dotted names such as "0.weight".
+
+Registered entries are also ordinary attributes, so reading `self.weight` in
+`forward` is a plain attribute lookup (PyTorch goes through `__getattr__`,
+which costs a failed lookup on every read).
 """
 from __future__ import annotations
 
@@ -61,9 +65,11 @@ class Module:
         if isinstance(value, Parameter):
             self._modules.pop(name, None)
             self._parameters[name] = value
+            object.__setattr__(self, name, value)
         elif isinstance(value, Module):
             self._parameters.pop(name, None)
             self._modules[name] = value
+            object.__setattr__(self, name, value)
         elif name in self._parameters or name in self._modules:
             # Silently replacing a registered parameter by a plain value would drop
             # it from parameters() and state_dict(): refuse, as PyTorch does.
@@ -75,21 +81,10 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: registered entries live in the registries.
-        registries = self.__dict__.get("_parameters", {}), self.__dict__.get("_modules", {})
-        for registry in registries:
-            if name in registry:
-                return registry[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def __delattr__(self, name: str) -> None:
-        if name in self._parameters:
-            del self._parameters[name]
-        elif name in self._modules:
-            del self._modules[name]
-        else:
-            object.__delattr__(self, name)
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
 
     # ----------------------------------------------------------------- traversal
 

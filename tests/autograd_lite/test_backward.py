@@ -116,6 +116,22 @@ def test_leaf_gradient_does_not_alias_the_gradient_passed_in(leaf):
     np.testing.assert_array_equal(x.grad.data, np.ones(3))
 
 
+def test_the_implied_seed_of_one_never_becomes_a_shared_grad():
+    """backward() on a scalar starts from a shared read-only 1: every .grad that receives it is a copy."""
+    for create_graph in (False, True):
+        x = ag.tensor(2.0, requires_grad=True)
+        y = ag.tensor([3.0], requires_grad=True)
+        x.backward(create_graph=create_graph)  # the seed reaches the leaf x itself
+        (y + 0.0).backward()  # the add passes the seed through to y
+        x.grad.data *= 5.0
+        y.grad.data *= 7.0
+        np.testing.assert_array_equal(x.grad.data, 5.0)
+        np.testing.assert_array_equal(y.grad.data, [7.0])
+        z = ag.tensor(4.0, requires_grad=True)
+        (z * 1.0).backward()
+        np.testing.assert_array_equal(z.grad.data, 1.0)  # later seeds are still 1
+
+
 def test_grad_results_are_independent_arrays(leaf):
     a, b, c = leaf((3,)), leaf((3,)), leaf((3,))
     ga, gb = ag.grad(((a + b) * c).sum(), [a, b])
