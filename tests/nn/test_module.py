@@ -76,6 +76,18 @@ def test_assigning_a_plain_value_over_a_parameter_is_refused():
     assert [name for name, _ in block.named_parameters()] == ["offset", "inner.weight", "inner.bias"]
 
 
+def test_reading_an_attribute_gives_the_entry_registered_last():
+    block = Block()
+    new_scale = nn.Parameter(np.full(3, 2.0))
+    block.scale = new_scale
+    assert block.scale is new_scale and dict(block.named_parameters())["scale"] is new_scale
+    block.scale = nn.Linear(1, 1)  # a parameter's name taken over by a sub-module
+    assert isinstance(block.scale, nn.Linear)
+    assert "scale" not in dict(block.named_parameters()) and "scale.weight" in dict(block.named_parameters())
+    del block.scale
+    assert not hasattr(block, "scale") and "scale.weight" not in dict(block.named_parameters())
+
+
 def test_assignment_before_init_explains_the_fix():
     class Forgetful(nn.Module):
         def __init__(self):
