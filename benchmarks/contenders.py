@@ -9,6 +9,7 @@ NUMPY_IN_OUT = "NumPy by hand, x @ W"  # the floor of the raw-ops variant (same 
 NUMPY_OUT_IN = "NumPy by hand, x @ W.T"  # the floor of nn and PyTorch (nn.Linear's layout)
 OURS_RAW = "autograd_lite, raw Tensor ops"
 OURS_NN = "autograd_lite + nn"
+REPLAY = "NumPy replaying + nn's array ops"  # diagnostic: the engine's array work without its bookkeeping
 OURS = "autograd_lite"
 TORCH = "PyTorch"
 

@@ -9,6 +9,8 @@ Sections (issue 6): (a) SGD step of a 784-50-10 sigmoid MLP, float64 and float32
 tensors; (d) chains of 1,000 to 100,000 ops; (e) memory of one step, and over many;
 (f) numerical gradient against autodiff. Contenders are timed interleaved and the
 medians compared; every contender's result is checked against NumPy's before timing.
+In (a) and (b), "NumPy replaying + nn's array ops" (engine_replay.py) runs the engine's
+array operations without its bookkeeping: the engine's time over it is the bookkeeping.
 
 BLAS threads: set (OPENBLAS/OMP/MKL_NUM_THREADS, torch.set_num_threads) to the same
 number for every contender before NumPy is imported. Default 1: on these matrix

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 import timing
-from contenders import NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW, TORCH, Available
+from contenders import NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW, REPLAY, TORCH, Available
+from engine_replay import EngineReplay
 from numpy_floor import NumpyMLP
 from problems import MLPProblem
 from results import Result
@@ -57,6 +58,7 @@ def _engine_models(problem: MLPProblem, available: Available, raw: bool) -> dict
         from engine_models import NNMLP
 
         models[OURS_NN] = (NNMLP(problem), NUMPY_OUT_IN)
+        models[REPLAY] = (EngineReplay(problem), NUMPY_OUT_IN)
     if available.torch:
         from torch_models import TorchMLP
 
