@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from typing import Callable
+from typing import Callable, Hashable
 
 
 _clock = time.perf_counter
@@ -45,8 +45,8 @@ def calls_per_sample(fn: Callable[[], object], min_sample_seconds: float) -> int
 
 
 def interleaved(
-    contenders: dict[str, Callable[[], object]], repetitions: int, min_sample_seconds: float
-) -> dict[str, float]:
+    contenders: dict[Hashable, Callable[[], object]], repetitions: int, min_sample_seconds: float
+) -> dict[Hashable, float]:
     """Median seconds per call of each contender, measured interleaved."""
     names = list(contenders)
     calls = {name: calls_per_sample(contenders[name], min_sample_seconds) for name in names}
