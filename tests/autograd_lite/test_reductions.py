@@ -130,6 +130,19 @@ def test_logsumexp_is_stable_for_large_and_minus_infinite_inputs():
     np.testing.assert_allclose(x.grad.data, [[0.5, 0.5, 0.0], weights], rtol=1e-12)
 
 
+def test_logsumexp_backward_twice_through_a_retained_graph(leaf):
+    """The first backward uses the exps kept by forward (and frees them); the second recomputes them."""
+    x = leaf((3, 4), "normal")
+    y = x.logsumexp(axis=1)
+    y.sum().backward(retain_graph=True)
+    assert y.grad_fn.exps_and_sums is None  # freed after use: a retained graph does not keep an extra copy
+    first = x.grad.data.copy()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first, rtol=1e-14)
+    softmax = np.exp(x.data) / np.exp(x.data).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(first, softmax, rtol=1e-12)
+
+
 def test_logsumexp_hessian_is_diag_softmax_minus_outer_product(leaf):
     x = leaf((4,), "normal")
     (g,) = ag.grad(x.logsumexp(), x, create_graph=True)
