@@ -200,6 +200,11 @@ def sum_to(g: Any, shape: tuple) -> Any:
     return g.reshape(shape) if lead else g
 
 
+def memory_owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory `array` uses (itself, or the base it is a view of)."""
+    return array if array.base is None else array.base
+
+
 # --------------------------------------------------------------------------- the backward walk
 
 
@@ -216,6 +221,7 @@ def run_backward(
     retain_graph: bool,
     create_graph: bool,
     keep: frozenset = frozenset(),
+    claimed: set | None = None,
 ) -> dict:
     """Propagate `seeds` (dL/droot) back through the graph: the chain rule, node by node.
 
@@ -227,6 +233,9 @@ def run_backward(
     Returns the gradients of the leaf tensors reached, and of the nodes in
     `keep` (used by `grad()` for intermediate inputs), keyed by leaf or node.
     With `create_graph` every gradient is a Tensor built by recorded operations.
+    With `retain_graph` each node keeps its gradient (for pictures); the memory
+    owners of those arrays go into `claimed`, so that no leaf's `.grad` made
+    from them later shares their memory (see tensor.own_gradient).
     """
     grads: dict = {}
     ready: list = []  # heap of (-sequence, node): the newest node first
@@ -281,6 +290,8 @@ def run_backward(
                         push(ready, (-parent.sequence, parent))
             if retain_graph:
                 node.grad = g.data if create_graph else g
+                if claimed is not None:
+                    claimed.add(id(memory_owner(node.grad)))
             else:  # free the arrays; the structure, shape and dtype stay for pictures of the graph
                 node._shape, node._dtype = y.shape, y.dtype
                 node.value = node.saved = None
@@ -323,9 +334,9 @@ def grad(
     seeds = [seed_gradient(o, g, "grad", create_graph) for o, g in zip(outputs, grad_outputs)]
     keys = [t.grad_fn or t for t in inputs]
     retain = create_graph if retain_graph is None else retain_graph
-    grads = run_backward(outputs, seeds, retain or create_graph, create_graph, keep=frozenset(keys))
-    results = []
     claimed: set = set()
+    grads = run_backward(outputs, seeds, retain or create_graph, create_graph, frozenset(keys), claimed)
+    results = []
     for i, (t, key) in enumerate(zip(inputs, keys)):
         g = grads.get(key)
         if g is None:

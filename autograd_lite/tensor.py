@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import Function, _state, run_backward
+from autograd_lite.graph import Function, _state, memory_owner, run_backward
 
 _FLOAT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _default_dtype = np.dtype(np.float64)
@@ -122,8 +122,8 @@ class Tensor:
                 "set requires_grad=True on the inputs you want gradients for"
             )
         seed = seed_gradient(self, gradient, "backward", create_graph)
-        grads = run_backward([self], [seed], retain_graph or create_graph, create_graph)
         claimed: set = set()
+        grads = run_backward([self], [seed], retain_graph or create_graph, create_graph, claimed=claimed)
         for leaf, g in grads.items():
             accumulate_grad(leaf, g, create_graph, claimed)
 
@@ -443,10 +443,11 @@ def own_gradient(g: np.ndarray, dtype: np.dtype, claimed: set) -> np.ndarray:
 
     Pass-through rules (add, reshape, indexing, ...) hand the same array, or a
     view of it, to several inputs; a `.grad` scaled in place (gradient
-    clipping) must not change another. `claimed` holds the ids of the arrays
-    owning the memory given out so far. Broadcast views are read-only: copied.
+    clipping) must not change another, nor a gradient that a node keeps for
+    pictures under retain_graph. `claimed` holds the ids of the arrays owning
+    the memory given out so far. Broadcast views are read-only: copied.
     """
-    owner = g if g.base is None else g.base
+    owner = memory_owner(g)
     if g.dtype != dtype or id(owner) in claimed or not g.flags.writeable:
         g = g.astype(dtype)
         owner = g

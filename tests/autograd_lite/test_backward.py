@@ -108,6 +108,21 @@ def test_leaf_gradients_are_independent_arrays(leaf):
     np.testing.assert_array_equal(a.grad.data, 0.5 * c.data)
 
 
+def test_retained_node_gradients_do_not_share_memory_with_leaf_gradients(leaf):
+    """The add node passes its own gradient on to a and b; the pictures keep it under retain_graph."""
+    a, b = leaf((3,)), leaf((3,))
+    y = ((a + b) * 2.0).sum()
+    y.backward(retain_graph=True)
+    add_node = y.grad_fn.parents[0].parents[0]
+    kept = add_node.grad.copy()
+    a.grad.data *= 10.0
+    b.grad.data *= 10.0
+    np.testing.assert_array_equal(add_node.grad, kept)
+    (ga,) = ag.grad(y, a, retain_graph=True)
+    ga.data *= 10.0
+    np.testing.assert_array_equal(add_node.grad, kept)
+
+
 def test_leaf_gradient_does_not_alias_the_gradient_passed_in(leaf):
     x = leaf((3,))
     g = np.ones(3)
