@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from numpy_floor import NumpyMLP
 from problems import MLPProblem
 
 
-class EngineReplay:
-    """One SGD step of `problem`, as the engine's rules compute it, in nn.Linear's (out, in) layout."""
+class EngineReplay(NumpyMLP):
+    """One SGD step of `problem`, as the engine's rules compute it, in nn.Linear's (out, in) layout.
+
+    Data, weights and `weights()` are the floor's; only `step` differs.
+    """
 
     def __init__(self, problem: MLPProblem) -> None:
-        self.problem = problem
-        self.x, self.labels = problem.data()
-        self.rows = np.arange(problem.batch)
-        self.layers = [(weight.T.copy(), bias.copy()) for weight, bias in problem.initial_weights()]
+        super().__init__(problem, "out_in")
 
     def _activation(self, z: np.ndarray) -> np.ndarray:
         if self.problem.activation == "relu":
@@ -78,7 +79,3 @@ class EngineReplay:
             weight -= self.problem.lr * g_weight
             bias -= self.problem.lr * g_bias
         return float(loss)
-
-    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Current weights in the problem's (in, out) layout, for comparisons."""
-        return [(weight.T, bias) for weight, bias in self.layers]
