@@ -52,9 +52,13 @@ class Reduction(Function):
             shown.append("keepdims=True")
         return ", ".join(shown)
 
+    def as_keepdims(self, g: Any, x: Any) -> Any:
+        """g shaped as if reduced with keepdims=True: it then broadcasts against the input."""
+        return g.reshape(keepdims_shape(x.shape, self.axis))
+
     def spread(self, g: Any, x: Any) -> Any:
-        """g reshaped to keepdims form and broadcast back over the input's shape."""
-        return expand(g.reshape(keepdims_shape(x.shape, self.axis)), x.shape)
+        """g broadcast back over the input's shape."""
+        return expand(self.as_keepdims(g, x), x.shape)
 
 
 class Sum(Reduction):
@@ -89,10 +93,10 @@ class Extreme(Reduction):
     def backward(self, g, y, x):
         """d/dx_i max(x) = [x_i == max] / (number of maximal elements)"""
         x_data = data_of(x)
-        extreme = data_of(y).reshape(keepdims_shape(x.shape, self.axis))
+        extreme = self.as_keepdims(data_of(y), x)
         share = (x_data == extreme).astype(data_of(g).dtype)
         share /= np.add.reduce(share, self.axis, keepdims=True)
-        return (self.spread(g, x) * share,)
+        return (self.as_keepdims(g, x) * share,)  # the product broadcasts: no need to spread g first
 
 
 class Max(Extreme):
@@ -128,13 +132,13 @@ class LogSumExp(Reduction):
         """d/dx_i logsumexp(x) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
         exps_and_sums, self.exps_and_sums = self.exps_and_sums, None  # used once, then freed
         if isinstance(x, Tensor):  # create_graph: the softmax must itself be differentiable
-            softmax = exp(x - y.reshape(keepdims_shape(x.shape, self.axis)))
+            softmax = exp(x - self.as_keepdims(y, x))
         elif exps_and_sums is None:  # a second backward through a retained graph
-            softmax = np.exp(x - y.reshape(keepdims_shape(x.shape, self.axis)))
+            softmax = np.exp(x - self.as_keepdims(y, x))
         else:
             exps, sums = exps_and_sums
             softmax = exps / sums
-        return (self.spread(g, x) * softmax,)
+        return (self.as_keepdims(g, x) * softmax,)
 
 
 def _reduce(kind: type, x: Any, axis: Any, keepdims: bool) -> Tensor:
