@@ -462,7 +462,7 @@ def accumulate_grad(leaf: Tensor, g: Any, create_graph: bool, claimed: set) -> N
             g = g.astype(leaf.dtype)
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        leaf.grad = wrap(own_gradient(g, leaf.data.dtype, claimed), None)
+        leaf.grad = wrap(own_gradient(g, leaf.dtype, claimed), None)
     else:
         leaf.grad = wrap(np.add(leaf.grad.data, g, dtype=leaf.dtype), None)  # a new array, in the leaf's dtype
 
