@@ -6,7 +6,7 @@
     loss = nn.functional.binary_cross_entropy(model(x), y)
     opt.zero_grad(); loss.backward(); opt.step()
 """
-from . import data, functional, init, optim
+from . import data, functional, init, optim, utils
 from .activations import ReLU, Sigmoid, Softmax, Tanh
 from .layers import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -17,5 +17,5 @@ __all__ = [
     "Parameter", "Module", "Sequential", "Linear",
     "Sigmoid", "Tanh", "ReLU", "Softmax",
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
-    "functional", "init", "optim", "data", "save", "load",
+    "functional", "init", "optim", "data", "utils", "save", "load",
 ]
