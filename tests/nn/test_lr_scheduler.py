@@ -221,6 +221,12 @@ def test_reduce_on_plateau_max_absolute_with_cooldown_and_min_lr():
         [1, 1, 0.1, 0.1, 0.1, 0.1, 0.02, 0.02, 0.02, 0.02, 0.02], rel=1e-12)
 
 
+def test_reduce_on_plateau_skips_changes_smaller_than_eps():
+    scheduler = lr_scheduler.ReduceLROnPlateau(make_optimizer(lrs=(1.0,)), patience=0, eps=0.05)
+    assert plateau_lrs(scheduler, [1.0, 1.0, 1.0, 1.0]) == [1.0, pytest.approx(0.1), pytest.approx(0.01),
+                                                            pytest.approx(0.01)]
+
+
 def test_reduce_on_plateau_defaults_are_pytorchs():
     scheduler = lr_scheduler.ReduceLROnPlateau(make_optimizer())
     assert (scheduler.mode, scheduler.factor, scheduler.patience, scheduler.threshold, scheduler.threshold_mode,
