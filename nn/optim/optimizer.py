@@ -128,7 +128,7 @@ class Optimizer:
         for group in self.param_groups:
             for param in group["params"]:
                 if param.grad is not None:
-                    self.update(param.data, np.asarray(param.grad.data), self.state[param], group)
+                    self.update(param.data, param.grad.data, self.state[param], group)
         return loss
 
     def update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -137,13 +137,11 @@ class Optimizer:
 
     # ----------------------------------------------------------------- saving
 
-    def _indexed_params(self) -> list[ag.Tensor]:
-        return [param for group in self.param_groups for param in group["params"]]
-
     def state_dict(self) -> dict[str, Any]:
         """Buffers and settings in PyTorch's layout (copies): parameters are numbered across groups."""
         state = {}
-        for index, param in enumerate(self._indexed_params()):
+        params = [param for group in self.param_groups for param in group["params"]]
+        for index, param in enumerate(params):
             if self.state.get(param):
                 state[index] = {key: np.array(value) for key, value in self.state[param].items()}
         groups, start = [], 0
@@ -201,7 +199,10 @@ class Optimizer:
 
     @staticmethod
     def _restored_buffers(index: int, buffers: Mapping[str, Any], param: ag.Tensor, problems: list[str]) -> dict[str, Any]:
-        restored = {}
+        restored: dict[str, Any] = {}
+        if not isinstance(buffers, Mapping):
+            problems.append(f"state {index}: expected a dict of buffers, got {type(buffers).__name__}")
+            return restored
         for key, value in buffers.items():
             array = np.array(value.data if isinstance(value, ag.Tensor) else value)
             if key == "step":  # a count, kept as saved (a 0-d float array, as PyTorch's)
@@ -219,16 +220,14 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def check_number(optimizer: str, name: str, value: Any, low: float | None = 0.0, below: float | None = None) -> None:
-    """Raise unless `value` is a finite real number with low <= value (< below when given)."""
+def check_number(optimizer: str, name: str, value: Any, low: float | None = 0.0) -> None:
+    """Raise unless `value` is a finite real number, at least `low` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{optimizer}: {name} must be a real number, got {value!r} ({type(value).__name__})")
     if not math.isfinite(value):
         raise ValueError(f"{optimizer}: {name} must be finite, got {value}")
     if low is not None and value < low:
         raise ValueError(f"{optimizer}: {name} must be >= {low:g}, got {value}")
-    if below is not None and value >= below:
-        raise ValueError(f"{optimizer}: {name} must be < {below:g}, got {value}")
 
 
 def check_flag(optimizer: str, name: str, value: Any) -> None:
