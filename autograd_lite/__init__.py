@@ -13,6 +13,7 @@ from autograd_lite.creation import (
 from autograd_lite.elementwise import (
     abs, add, clip, div, exp, log, maximum, minimum, mul, pow, relu, sigmoid, sqrt, sub, tanh, where,
 )
+from autograd_lite.elementwise import erf
 from autograd_lite.reductions import argmax, logsumexp, max, mean, min, sum
 from autograd_lite.shapes import (
     broadcast_to, concatenate, flatten, reshape, squeeze, stack, swapaxes, transpose, unsqueeze,

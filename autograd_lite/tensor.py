@@ -277,6 +277,9 @@ class Tensor:
     def abs(self) -> Tensor:
         return elementwise.abs(self)
 
+    def erf(self) -> Tensor:
+        return elementwise.erf(self)
+
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return elementwise.clip(self, min, max)
 

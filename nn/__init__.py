@@ -8,14 +8,21 @@
 """
 from . import data, functional, init, optim, utils
 from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .activations import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softplus
+from .containers import ModuleDict, ModuleList, Sequential
 from .layers import Linear
+from .layers import Embedding, Flatten, Identity
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
-from .module import Module, Parameter, Sequential
+from .losses import HuberLoss, L1Loss, NLLLoss, SmoothL1Loss
+from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .serialization import load, save
 
 __all__ = [
     "Parameter", "Module", "Sequential", "Linear",
     "Sigmoid", "Tanh", "ReLU", "Softmax",
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
+    "ModuleList", "ModuleDict", "Embedding", "Flatten", "Identity", "BatchNorm1d", "BatchNorm2d", "LayerNorm",
+    "LeakyReLU", "ELU", "GELU", "SiLU", "Softplus", "LogSoftmax", "NLLLoss", "L1Loss", "SmoothL1Loss", "HuberLoss",
     "functional", "init", "optim", "data", "utils", "save", "load",
 ]

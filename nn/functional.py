@@ -56,6 +56,187 @@ def log_softmax(x: ag.Tensor, axis: int = -1) -> ag.Tensor:
     return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
 
+def leaky_relu(input: ag.Tensor, negative_slope: float = 0.01) -> ag.Tensor:
+    """x where x > 0, else negative_slope * x (slope negative_slope at 0, as PyTorch)."""
+    return ag.where(input > 0, input, input * negative_slope)
+
+
+def elu(input: ag.Tensor, alpha: float = 1.0) -> ag.Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1) (slope alpha at 0, as PyTorch).
+
+    The exponential sees min(x, 0) (a clip, whose slope at 0 is 1): exp of a
+    large positive x would overflow, and 0 * inf in its backward is NaN.
+    """
+    return ag.where(input > 0, input, alpha * (input.clip(max=0.0).exp() - 1))
+
+
+def gelu(input: ag.Tensor, approximate: str = "none") -> ag.Tensor:
+    """x Φ(x) = x (1 + erf(x / sqrt 2)) / 2, exactly (erf); approximate="tanh" uses PyTorch's tanh formula.
+
+    tanh form: x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2.
+    """
+    if approximate == "none":
+        return 0.5 * input * (1 + ag.erf(input * (1 / math.sqrt(2))))
+    if approximate == "tanh":
+        return 0.5 * input * (1 + ag.tanh(math.sqrt(2 / math.pi) * (input + 0.044715 * input**3)))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: ag.Tensor) -> ag.Tensor:
+    """x sigmoid(x) (also called swish)."""
+    return input * ag.sigmoid(input)
+
+
+def softplus(input: ag.Tensor, beta: float = 1.0, threshold: float = 20.0) -> ag.Tensor:
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's linear tail)."""
+    scaled = input if beta == 1 else input * beta
+    smooth = _softplus(scaled) if beta == 1 else _softplus(scaled) / beta
+    return ag.where(scaled > threshold, input, smooth)
+
+
+# ----------------------------------------------------------------------------- normalization and embeddings
+
+
+def _standardize(x: ag.Tensor, axes: tuple, eps: float) -> tuple[ag.Tensor, ag.Tensor, ag.Tensor]:
+    """((x - mean) / sqrt(var + eps), mean, var) over `axes`, with the biased variance (divided by n)."""
+    mean = x.mean(axis=axes, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=axes, keepdims=True)
+    return centered / (var + eps).sqrt(), mean, var
+
+
+def _overwrite(buffer: ag.Tensor, value: ag.Tensor) -> None:
+    """Write `value` into `buffer`'s own array, outside the graph.
+
+    In place, as PyTorch updates running statistics: whoever holds the buffer
+    (the module's attribute, a user's reference to it) sees the new values.
+    """
+    buffer.data[...] = value.data
+
+
+def batch_norm(
+    input: ag.Tensor,
+    running_mean: ag.Tensor | None,
+    running_var: ag.Tensor | None,
+    weight: ag.Tensor | None = None,
+    bias: ag.Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> ag.Tensor:
+    """Normalize each channel (axis 1) of an (N, C, ...) input, then scale by weight and shift by bias (shape (C,)).
+
+    training=True: the batch's mean and biased variance normalize, and given
+    running statistics are updated in place (not recorded in the graph):
+    running = (1 - momentum) running + momentum batch_statistic, the variance
+    taken unbiased (times n / (n - 1)). training=False: the running statistics normalize.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {input.shape}")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and tensor.shape != (channels,):
+            raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input of shape "
+                             f"{input.shape} ({channels} channels), got {tensor.shape}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    per_channel = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        count = math.prod(input.shape[:1] + input.shape[2:])  # values per channel
+        if count < 2:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input of shape {input.shape}")
+        out, mean, var = _standardize(input, (0,) + tuple(range(2, input.ndim)), eps)
+        if running_mean is not None:
+            with ag.no_grad():
+                _overwrite(running_mean, (1 - momentum) * running_mean + momentum * mean.reshape(channels))
+                unbiased_var = var.reshape(channels) * (count / (count - 1))
+                _overwrite(running_var, (1 - momentum) * running_var + momentum * unbiased_var)
+    elif running_mean is None:
+        raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
+    else:
+        out = (input - running_mean.reshape(per_channel)) / (running_var.reshape(per_channel) + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def layer_norm(
+    input: ag.Tensor,
+    normalized_shape: int | tuple[int, ...],
+    weight: ag.Tensor | None = None,
+    bias: ag.Tensor | None = None,
+    eps: float = 1e-5,
+) -> ag.Tensor:
+    """Normalize each sample over its last axes (`normalized_shape`), biased variance, then weight * . + bias."""
+    shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+    if not shape or input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} must match the last axes of the input, "
+                         f"got input of shape {input.shape}")
+    for name, tensor in (("weight", weight), ("bias", bias)):
+        if tensor is not None and tensor.shape != shape:
+            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tensor.shape}")
+    out, _, _ = _standardize(input, tuple(range(-len(shape), 0)), eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input: Any, weight: ag.Tensor, padding_idx: int | None = None) -> ag.Tensor:
+    """The rows of `weight` (num_embeddings, embedding_dim) at the integer indices `input`.
+
+    The output has shape input.shape + (embedding_dim,). Rows at `padding_idx`
+    get no gradient (their values are still looked up, as in PyTorch).
+    """
+    return _lookup_rows(input, weight, padding_idx, "embedding")
+
+
+def _lookup_rows(input: Any, weight: ag.Tensor, padding_idx: int | None, op: str) -> ag.Tensor:
+    """embedding(), with errors naming `op` (the Embedding module passes its own label)."""
+    indices = np.asarray(input.data if isinstance(input, ag.Tensor) else input)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype}")
+    rows = weight.shape[0]
+    if indices.size:
+        lowest, highest = np.minimum.reduce(indices, axis=None), np.maximum.reduce(indices, axis=None)
+        if lowest < 0 or highest >= rows:  # NumPy would wrap -1 around silently
+            bad = lowest if lowest < 0 else highest
+            raise IndexError(f"{op}: index {bad} is out of range: indices must lie in [0, {rows}) "
+                             f"for a weight of shape {weight.shape}")
+    looked_up = weight[indices]
+    if padding_idx is None:
+        return looked_up
+    if not -rows <= padding_idx < rows:
+        raise ValueError(f"{op}: padding_idx must lie in [-{rows}, {rows}), got {padding_idx}")
+    learned = (indices != padding_idx % rows)[..., None]
+    return ag.where(learned, looked_up, looked_up.detach())
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> ag.Tensor:
+    """int64 tensor of shape tensor.shape + (num_classes,), 1 at each label (num_classes=-1: max label + 1)."""
+    labels = np.asarray(tensor.data if isinstance(tensor, ag.Tensor) else tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class labels, got dtype {labels.dtype}")
+    if num_classes == -1:
+        if labels.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
+        num_classes = int(np.maximum.reduce(labels, axis=None)) + 1
+    elif not isinstance(num_classes, (int, np.integer)) or num_classes < 0:
+        raise ValueError(f"one_hot: num_classes must be a non-negative integer or -1, got {num_classes!r}")
+    if labels.size:
+        lowest, highest = np.minimum.reduce(labels, axis=None), np.maximum.reduce(labels, axis=None)
+        if lowest < 0:
+            raise ValueError(f"one_hot: class values must be non-negative, got {lowest}")
+        if highest >= num_classes:
+            raise ValueError(f"one_hot: class values must be smaller than num_classes={num_classes}, got {highest}")
+    return ag.tensor((labels[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -147,9 +328,60 @@ def _cross_entropy_with_labels(logits: ag.Tensor, labels: np.ndarray) -> ag.Tens
     return ag.logsumexp(logits, axis=1) - logits[np.arange(n), labels]
 
 
+def nll_loss(
+    input: ag.Tensor, target: Any, weight: Any = None, ignore_index: int = -100, reduction: str = "mean"
+) -> ag.Tensor:
+    """-input[n, target[n]]: the negative log-likelihood of log-probabilities (e.g. log_softmax's output).
+
+    input (N, C), (C,) or (N, C, d1, ...) with integer target (N,), () or
+    (N, d1, ...). A target equal to `ignore_index` adds 0 and is left out of
+    the mean. With per-class `weight` w, each loss is scaled by w[target] and
+    the mean is Σ w[t] loss / Σ w[t], as in PyTorch.
+    """
+    if input.ndim < 1:
+        raise ValueError(f"nll_loss: input must have shape (N, C, ...) or (C,), got {input.shape}")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    labels = np.asarray(target.data if isinstance(target, ag.Tensor) else target)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}")
+    expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+    if labels.shape != expected:
+        raise ValueError(f"nll_loss: target shape {labels.shape} does not match input shape {input.shape} "
+                         f"(expected {expected})")
+    counted = labels != ignore_index
+    outside = counted & ((labels < 0) | (labels >= classes))
+    if outside.any():
+        raise ValueError(f"nll_loss: target {labels[outside][0]} is out of bounds: class labels must lie in "
+                         f"[0, {classes}) or equal ignore_index={ignore_index}")
+    # One row per prediction, classes last: (N, C, d1, ...) -> (N d1 ..., C)
+    if input.ndim == 1:
+        rows = input.reshape(1, classes)
+    elif input.ndim == 2:
+        rows = input
+    else:
+        rows = input.transpose(0, *range(2, input.ndim), 1).reshape(-1, classes)
+    flat_labels = np.where(counted, labels, 0).reshape(-1)
+    loss = -rows[np.arange(flat_labels.size), flat_labels]
+    if weight is not None or not counted.all():
+        class_weights = np.ones(classes) if weight is None else np.asarray(
+            weight.data if isinstance(weight, ag.Tensor) else weight)
+        if class_weights.shape != (classes,):
+            raise ValueError(f"nll_loss: weight must have shape ({classes},), got {class_weights.shape}")
+        sample_weights = (class_weights[flat_labels] * counted.reshape(-1)).astype(input.dtype)
+        loss = loss * sample_weights
+        if reduction == "mean":
+            return loss.sum() / float(sample_weights.sum())
+    return _reduce(loss.reshape(labels.shape), reduction, "nll_loss")
+
+
 def binary_cross_entropy(probs: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
     """-(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1], logs floored at -100."""
     target = _as_target(target, probs, "binary_cross_entropy")
+    for name, values in (("input", probs.data), ("target", target.data)):
+        if values.size and not (np.minimum.reduce(values, axis=None) >= 0 and np.maximum.reduce(values, axis=None) <= 1):
+            raise ValueError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1, got values "
+                             f"from {np.min(values)} to {np.max(values)} (probabilities; for logits use "
+                             "binary_cross_entropy_with_logits)")
     loss = -(target * _clamped_log(probs) + (1 - target) * _clamped_log(1 - probs))
     return _reduce(loss, reduction, "binary_cross_entropy")
 
@@ -159,6 +391,34 @@ def binary_cross_entropy_with_logits(logits: ag.Tensor, target: Any, reduction: 
     target = _as_target(target, logits, "binary_cross_entropy_with_logits")
     loss = _softplus(logits) - logits * target
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:
+    """|input - target|, elementwise, then reduced."""
+    target = _as_target(target, input, "l1_loss")
+    return _reduce((input - target).abs(), reduction, "l1_loss")
+
+
+def smooth_l1_loss(input: ag.Tensor, target: Any, reduction: str = "mean", beta: float = 1.0) -> ag.Tensor:
+    """d^2 / (2 beta) where |d| < beta, else |d| - beta / 2, with d = input - target (beta=0: the L1 loss)."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:  # the quadratic piece vanishes (and would divide by zero)
+        return l1_loss(input, target, reduction)
+    diff = input - _as_target(target, input, "smooth_l1_loss")
+    size = diff.abs()
+    loss = ag.where(size < beta, (0.5 / beta) * diff * diff, size - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: ag.Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> ag.Tensor:
+    """d^2 / 2 where |d| < delta, else delta (|d| - delta / 2), with d = input - target."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    diff = input - _as_target(target, input, "huber_loss")
+    size = diff.abs()
+    loss = ag.where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _reduce(loss, reduction, "huber_loss")
 
 
 def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tensor:

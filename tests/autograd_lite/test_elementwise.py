@@ -4,6 +4,7 @@ Inputs avoid the kinks of each op (see conftest.random_array); the behaviour
 exactly at a kink (relu/abs at 0, ties of maximum/minimum, clip bounds) has
 dedicated tests with exact expected values.
 """
+import math
 import warnings
 
 import numpy as np
@@ -429,3 +430,62 @@ def test_mixing_float32_and_float64_tensors_promotes_but_keeps_leaf_gradient_dty
     a, b = leaf((3,), dtype=np.float32), leaf((3,), dtype=np.float64)
     assert (a * b).dtype == np.float64
     check(lambda a, b: a * b, a, b)
+
+
+# --------------------------------------------------------------------------- erf
+
+
+def _math_erf(values):
+    return np.array([math.erf(v) for v in np.ravel(values)]).reshape(np.shape(values))
+
+
+def test_erf_is_within_two_ulp_of_math_erf_everywhere():
+    grid = np.linspace(-7.0, 7.0, 280_001)  # every piece of the table, both signs, the 6.0 cut-off
+    tiny = np.geomspace(1e-300, 1e-3, 2_000)  # erf(x) ~ 2x/sqrt(pi): relative precision must hold
+    x = np.concatenate([grid, tiny, -tiny, [5e-324, 5.99999999, 6.0, 30.0]])
+    got, expected = ag.erf(ag.tensor(x)).data, _math_erf(x)
+    ulps = np.abs(got - expected) / np.spacing(np.abs(expected))
+    assert ulps.max() <= 2, f"worst at x={x[ulps.argmax()]!r}: {ulps.max()} ulp"
+
+
+def test_erf_special_values_and_dtypes():
+    special = ag.erf(ag.tensor([0.0, -0.0, np.inf, -np.inf, np.nan])).data
+    np.testing.assert_array_equal(special[:4], [0.0, -0.0, 1.0, -1.0])
+    assert np.signbit(special[1]) and np.isnan(special[4])
+    x32 = ag.tensor(np.linspace(-3, 3, 101, dtype=np.float32))
+    out = x32.erf()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, _math_erf(x32.data.astype(np.float64)), rtol=1e-7, atol=1e-8)
+    assert ag.erf(ag.tensor([1, 2])).dtype == np.float64  # integers give floats, as np.exp does
+    assert ag.erf(ag.tensor(0.5)).shape == ()
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3), (2, 3, 4)], ids=str)
+def test_erf_gradient(shape, leaf, check):
+    x = leaf(shape, "normal")
+    check(ag.erf, x)
+    check(lambda x: x.erf(), x)
+
+
+def test_erf_gradient_float32(leaf, check):
+    check(ag.erf, leaf((3, 4), "normal", np.float32))
+
+
+def test_erf_backward_and_second_derivative_are_the_closed_forms():
+    x = ag.tensor(np.linspace(-2.5, 2.5, 11), requires_grad=True)
+    (slope,) = ag.grad(ag.erf(x).sum(), x, create_graph=True)
+    gaussian = 2 / np.sqrt(np.pi) * np.exp(-x.data**2)
+    np.testing.assert_allclose(slope.data, gaussian, rtol=1e-15)
+    (curvature,) = ag.grad(slope.sum(), x)
+    np.testing.assert_allclose(curvature.data, -2 * x.data * gaussian, rtol=1e-14, atol=1e-16)
+
+
+def test_erf_jvp_matches_central_differences():
+    from autograd_lite.elementwise import Erf
+
+    rng = np.random.default_rng(0)
+    x, v, eps = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 1e-6
+    y = Erf().forward(x)
+    tangent = Erf().jvp((v,), y, x)
+    numerical = (Erf().forward(x + eps * v) - Erf().forward(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(tangent, numerical, rtol=1e-6, atol=1e-9)

@@ -1,5 +1,7 @@
 """Losses: values against hand-written NumPy formulas, gradients against the numerical
 oracle (every reduction, several shapes), second order, stability at ±1000 and dtypes."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -306,3 +308,190 @@ def test_shape_errors_name_the_loss_and_shapes():
         F.mse_loss(predictions, np.zeros(4))
     with pytest.raises(ValueError, match="binary_cross_entropy: target shape"):
         F.binary_cross_entropy(predictions, np.zeros(4))
+
+
+# ----------------------------------------------------------------------------- part 2: NLLLoss L1Loss SmoothL1Loss HuberLoss
+
+
+def nll_numpy(log_probs, labels, weight, ignore_index, reduction):
+    """PyTorch's formula: loss = -w[t] x[n, t, ...], 0 where t == ignore_index; mean = Σ loss / Σ w[t] (counted)."""
+    classes = log_probs.shape[0] if log_probs.ndim == 1 else log_probs.shape[1]
+    weight = np.ones(classes) if weight is None else weight
+    counted = labels != ignore_index
+    safe = np.where(counted, labels, 0)
+    if log_probs.ndim == 1:
+        picked = log_probs[safe]
+    else:
+        picked = np.take_along_axis(log_probs, np.expand_dims(safe, 1), axis=1).squeeze(1)
+    sample_weight = weight[safe] * counted
+    loss = -picked * sample_weight
+    if reduction == "mean":
+        return loss.sum() / sample_weight.sum()
+    return reduce_numpy(loss, reduction)
+
+
+def nll_problem(shape, seed=0, ignore=False):
+    rng = np.random.default_rng(seed)
+    log_probs = ag.tensor(rng.normal(scale=2.0, size=shape), requires_grad=True)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    labels = rng.integers(0, classes, size=target_shape)
+    if ignore and labels.ndim:
+        labels.flat[1::3] = -100
+    return log_probs, labels
+
+
+NLL_SHAPES = [(4,), (1, 3), (5, 4), (3, 4, 2), (2, 3, 2, 2)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize("shape", NLL_SHAPES, ids=str)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_matches_pytorchs_formula_and_gradcheck(reduction, shape, ignore, weighted):
+    log_probs, labels = nll_problem(shape, ignore=ignore)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    weight = np.linspace(0.5, 2.0, classes) if weighted else None
+    loss = F.nll_loss(log_probs, labels, weight=weight, reduction=reduction)
+    expected = nll_numpy(log_probs.data, labels, weight, -100, reduction)
+    assert loss.shape == np.shape(expected)
+    np.testing.assert_allclose(loss.data, expected, rtol=1e-13)
+    assert ag.gradcheck(lambda x: scalar(F.nll_loss(x, labels, weight, reduction=reduction), reduction), log_probs)
+
+
+def test_nll_loss_of_log_softmax_is_cross_entropy():
+    logits, labels, _ = cross_entropy_problem((6, 5))
+    for reduction in REDUCTIONS:
+        np.testing.assert_allclose(F.nll_loss(F.log_softmax(logits, axis=1), labels, reduction=reduction).data,
+                                   F.cross_entropy(logits, labels, reduction=reduction).data, rtol=1e-13)
+
+
+def test_nll_loss_custom_ignore_index_and_label_tensors():
+    log_probs, labels = nll_problem((6, 3))
+    labels[[1, 4]] = 2
+    loss = F.nll_loss(log_probs, ag.tensor(labels), ignore_index=2)
+    np.testing.assert_allclose(loss.data, nll_numpy(log_probs.data, labels, None, 2, "mean"), rtol=1e-13)
+    (grad,) = ag.grad(loss, log_probs)
+    assert np.all(grad.data[[1, 4]] == 0)  # ignored samples get no gradient
+
+
+def test_nll_loss_errors_name_the_loss_and_values():
+    log_probs, labels = nll_problem((4, 3))
+    with pytest.raises(ValueError, match=r"nll_loss: target 3 is out of bounds: class labels must lie in \[0, 3\)"):
+        F.nll_loss(log_probs, np.array([0, 1, 3, 2]))
+    with pytest.raises(ValueError, match=r"nll_loss: target -1 is out of bounds"):
+        F.nll_loss(log_probs, np.array([0, 1, -1, 2]))
+    with pytest.raises(ValueError, match="nll_loss: target must hold integer class labels, got dtype float64"):
+        F.nll_loss(log_probs, labels.astype(np.float64))
+    with pytest.raises(ValueError, match=r"nll_loss: target shape \(3,\) does not match input shape \(4, 3\)"):
+        F.nll_loss(log_probs, labels[:3])
+    with pytest.raises(ValueError, match=r"nll_loss: weight must have shape \(3,\), got \(2,\)"):
+        F.nll_loss(log_probs, labels, weight=np.ones(2))
+    with pytest.raises(ValueError, match="nll_loss: reduction must be"):
+        F.nll_loss(log_probs, labels, reduction="avg")
+
+
+def regression_problem(shape, seed=0):
+    """Inputs and targets whose differences spread over both pieces of the smooth losses (|d| < 1 and > 1)."""
+    rng = np.random.default_rng(seed)
+    return ag.tensor(rng.normal(scale=1.5, size=shape), requires_grad=True), rng.normal(size=shape)
+
+
+def smooth_l1_numpy(d, beta):
+    return np.where(np.abs(d) < beta, 0.5 * d * d / beta, np.abs(d) - 0.5 * beta)
+
+
+def huber_numpy(d, delta):
+    return np.where(np.abs(d) < delta, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
+
+
+REGRESSION = {
+    "l1_loss": (lambda x, t, r: F.l1_loss(x, t, r), lambda d: np.abs(d)),
+    "smooth_l1_loss": (lambda x, t, r: F.smooth_l1_loss(x, t, r), lambda d: smooth_l1_numpy(d, 1.0)),
+    "smooth_l1_loss(beta=0.5)": (lambda x, t, r: F.smooth_l1_loss(x, t, r, beta=0.5), lambda d: smooth_l1_numpy(d, 0.5)),
+    "huber_loss": (lambda x, t, r: F.huber_loss(x, t, r), lambda d: huber_numpy(d, 1.0)),
+    "huber_loss(delta=2)": (lambda x, t, r: F.huber_loss(x, t, r, delta=2.0), lambda d: huber_numpy(d, 2.0)),
+}
+
+
+@pytest.mark.parametrize("shape", ELEMENTWISE_SHAPES)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", REGRESSION)
+def test_regression_losses_match_pytorchs_formulas_and_gradcheck(name, reduction, shape):
+    f, reference = REGRESSION[name]
+    x, t = regression_problem(shape)
+    np.testing.assert_allclose(f(x, t, reduction).data, reduce_numpy(reference(x.data - t), reduction), rtol=1e-13)
+    assert ag.gradcheck(lambda x: scalar(f(x, t, reduction), reduction), x)
+
+
+def test_smooth_l1_and_huber_relations_and_limits():
+    x, t = regression_problem((4, 3))
+    np.testing.assert_array_equal(F.smooth_l1_loss(x, t, beta=0.0).data, F.l1_loss(x, t).data)
+    # Huber with delta is delta times SmoothL1 with beta = delta (PyTorch's documented relation)
+    np.testing.assert_allclose(F.huber_loss(x, t, "none", delta=0.7).data,
+                               0.7 * F.smooth_l1_loss(x, t, "none", beta=0.7).data, rtol=1e-14)
+    (slope,) = ag.grad(F.smooth_l1_loss(x, t, "sum", beta=0.5), x)
+    np.testing.assert_allclose(slope.data, np.clip((x.data - t) / 0.5, -1, 1), rtol=1e-14)
+    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be non-negative, got -1"):
+        F.smooth_l1_loss(x, t, beta=-1.0)
+    with pytest.raises(ValueError, match="huber_loss: delta must be positive, got 0"):
+        F.huber_loss(x, t, delta=0.0)
+    with pytest.raises(ValueError, match=r"l1_loss: target shape \(3,\) does not match input shape \(4, 3\)"):
+        F.l1_loss(x, t[0])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_new_loss_modules_match_functional(reduction):
+    log_probs, labels = nll_problem((5, 4), ignore=True)
+    labels_ignoring_1 = np.where(labels == -100, 1, labels)
+    x, t = regression_problem((3, 4))
+    weight = ag.tensor([1.0, 2.0, 0.5, 1.5])
+    pairs = [
+        (nn.NLLLoss(reduction=reduction), F.nll_loss(log_probs, labels, reduction=reduction)),
+        (nn.NLLLoss(weight, ignore_index=1, reduction=reduction),
+         F.nll_loss(log_probs, labels_ignoring_1, weight, ignore_index=1, reduction=reduction)),
+        (nn.L1Loss(reduction=reduction), F.l1_loss(x, t, reduction)),
+        (nn.SmoothL1Loss(reduction=reduction, beta=0.3), F.smooth_l1_loss(x, t, reduction, beta=0.3)),
+        (nn.HuberLoss(reduction=reduction, delta=0.3), F.huber_loss(x, t, reduction, delta=0.3)),
+    ]
+    for module, expected in pairs:
+        if isinstance(module, nn.NLLLoss):
+            input, target = log_probs, labels if module.ignore_index == -100 else labels_ignoring_1
+        else:
+            input, target = x, t
+        np.testing.assert_array_equal(module(input, target).data, expected.data)
+    assert repr(nn.HuberLoss()) == "HuberLoss(reduction='mean')"
+
+
+def test_nll_loss_mean_over_only_ignored_targets_is_nan_as_pytorch():
+    log_probs, _ = nll_problem((3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's 0/0
+        loss = F.nll_loss(log_probs, np.full(3, -100))
+    assert np.isnan(loss.item())
+    assert F.nll_loss(log_probs, np.full(3, -100), reduction="sum").item() == 0.0
+
+
+def test_nll_loss_weight_is_a_buffer_in_state_dict_as_pytorch():
+    assert nn.NLLLoss().state_dict() == {}
+    loss = nn.NLLLoss(weight=np.array([1.0, 3.0]))
+    assert list(loss.state_dict()) == ["weight"] and [n for n, _ in loss.named_buffers()] == ["weight"]
+    assert list(loss.parameters()) == []
+    with pytest.raises(TypeError, match="NLLLoss: expected a Tensor as input, got list"):
+        loss([[0.0, -1.0]], np.array([0]))
+
+
+@pytest.mark.parametrize("bad, name", [([0.5, 1.5], "input"), ([-0.1, 0.5], "input"), ([np.nan, 0.5], "input")])
+def test_binary_cross_entropy_refuses_probabilities_outside_0_1(bad, name):
+    with pytest.raises(ValueError, match="binary_cross_entropy: all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(ag.tensor(bad), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="all elements of input should be between 0 and 1"):
+        nn.BCELoss()(ag.tensor(bad), np.array([0.0, 1.0]))
+
+
+def test_binary_cross_entropy_refuses_targets_outside_0_1():
+    with pytest.raises(ValueError, match="binary_cross_entropy: all elements of target should be between 0 and 1, "
+                                         "got values from 0.0 to 2.0"):
+        F.binary_cross_entropy(ag.tensor([0.5, 0.5]), np.array([0.0, 2.0]))
+    exact = F.binary_cross_entropy(ag.tensor([0.0, 1.0, 0.25]), np.array([0.0, 1.0, 1.0]), reduction="none")
+    np.testing.assert_allclose(exact.data, [0.0, 0.0, -np.log(0.25)], atol=1e-300)  # the bounds themselves are fine

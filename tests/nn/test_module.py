@@ -256,3 +256,260 @@ def test_each_module_call_is_a_new_scope():
     first, second = layer(ag.randn(1, 2)), layer(ag.randn(1, 2))
     assert first.grad_fn.scope[0] is not second.grad_fn.scope[0]
     assert first.grad_fn.scope[0].label == second.grad_fn.scope[0].label == "Linear(2→2)"
+
+
+# ----------------------------------------------------------------------------- part 2: buffers
+
+
+class Counter(nn.Module):
+    """A parameter, a persistent buffer, a non-persistent buffer and a buffer declared absent."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(np.ones(2))
+        self.register_buffer("total", ag.zeros(2))
+        self.register_buffer("scratch", ag.zeros(1), persistent=False)
+        self.register_buffer("absent", None)
+
+    def forward(self, x):
+        return x * self.scale
+
+
+def test_buffers_are_listed_and_persistent_ones_are_in_state_dict():
+    model = nn.Sequential(Counter(), nn.Linear(2, 2))
+    assert [name for name, _ in model.named_buffers()] == ["0.total", "0.scratch"]
+    assert list(model.buffers()) == [model[0].total, model[0].scratch]
+    assert list(model.state_dict()) == ["0.scale", "0.total", "1.weight", "1.bias"]  # params, buffers, per module
+    assert [name for name, _ in model.named_parameters()] == ["0.scale", "1.weight", "1.bias"]
+    assert model[0].absent is None
+
+
+def test_assigning_to_a_buffer_name_keeps_it_a_buffer():
+    counter = Counter()
+    replacement = ag.ones(2)
+    counter.total = replacement
+    assert counter.total is replacement and dict(counter.named_buffers())["total"] is replacement
+    with pytest.raises(TypeError, match="cannot assign ndarray to Counter.total, a registered buffer"):
+        counter.total = np.ones(2)
+    counter.total = nn.Parameter(np.ones(2))  # a Parameter takes the name over, as in PyTorch
+    assert "total" not in dict(counter.named_buffers()) and "total" in dict(counter.named_parameters())
+    del counter.scratch
+    assert list(dict(counter.named_buffers())) == []
+
+
+def test_load_state_dict_restores_buffers():
+    source, target = Counter(), Counter()
+    source.total.data[...] = [3.0, 4.0]
+    target.load_state_dict(source.state_dict())
+    np.testing.assert_array_equal(target.total.data, [3.0, 4.0])
+    with pytest.raises(RuntimeError, match="missing keys: total"):
+        target.load_state_dict({"scale": np.ones(2)})
+
+
+def test_load_state_dict_needs_a_mapping():
+    with pytest.raises(TypeError, match=r"load_state_dict into Sequential: expected a dict of name -> array .*got list"):
+        make_mlp().load_state_dict([1, 2])
+
+
+def test_state_dict_lists_a_shared_module_under_each_name_as_pytorch():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]  # the optimizer's view: once
+    assert [name for name, _ in model.named_parameters(remove_duplicate=False)] == [
+        "0.weight", "0.bias", "2.weight", "2.bias"]
+    model.load_state_dict(model.state_dict())
+
+
+# ----------------------------------------------------------------------------- part 2: registration methods
+
+
+def test_register_parameter_and_add_module():
+    module = nn.Module()
+    module.register_parameter("weight", nn.Parameter(np.ones(3)))
+    module.register_parameter("bias", None)  # declared, absent
+    module.add_module("head", nn.Linear(3, 1))
+    assert [name for name, _ in module.named_parameters()] == ["weight", "head.weight", "head.bias"]
+    assert module.bias is None and isinstance(module.head, nn.Linear)
+    module.bias = None  # allowed: it stays a declared parameter
+    module.bias = nn.Parameter(np.zeros(3))
+    assert [name for name, _ in module.named_parameters(recurse=False)] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m: m.register_parameter("w", ag.ones(2)), TypeError, "cannot register a Tensor as parameter 'w'"),
+    (lambda m: m.register_buffer("b", [1, 2]), TypeError, "cannot register a list as buffer 'b'"),
+    (lambda m: m.add_module("child", np.ones(2)), TypeError, "add_module: ndarray is not a Module"),
+    (lambda m: m.register_buffer("a.b", ag.ones(1)), KeyError, "must be non-empty and contain no '.'"),
+    (lambda m: m.register_buffer("", ag.ones(1)), KeyError, "must be non-empty"),
+    (lambda m: m.register_buffer(3, ag.ones(1)), TypeError, "a buffer name must be a string, got int"),
+    (lambda m: m.register_buffer("training", ag.ones(1)), KeyError, "attribute 'training' already exists"),
+    (lambda m: m.register_parameter("forward", None), KeyError, "attribute 'forward' already exists"),
+])
+def test_registration_refuses_what_pytorch_refuses(call, error, message):
+    with pytest.raises(error, match=message):
+        call(nn.Module())
+
+
+def test_registering_before_init_explains_the_fix():
+    class Early(nn.Module):
+        def __init__(self):
+            self.register_buffer("b", ag.ones(1))
+
+    with pytest.raises(AttributeError, match=r"cannot register a buffer before Module.__init__\(\).*Early"):
+        Early()
+
+
+# ----------------------------------------------------------------------------- part 2: traversal
+
+
+def test_named_modules_children_and_modules():
+    model = make_mlp()
+    assert [name for name, _ in model.named_modules()] == ["", "0", "1", "2", "2.0", "2.1"]
+    assert [type(m).__name__ for m in model.modules()] == ["Sequential", "Linear", "Tanh", "Sequential",
+                                                           "Linear", "Sigmoid"]
+    assert [name for name, _ in model.named_children()] == ["0", "1", "2"]
+    assert list(model.children()) == [model[0], model[1], model[2]]
+    assert [name for name, _ in model.named_modules(prefix="net")][:3] == ["net", "net.0", "net.1"]
+    assert [name for name, _ in model.named_parameters(prefix="net")][0] == "net.0.weight"
+
+
+def test_a_shared_module_is_visited_once_unless_asked():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, shared)
+    assert [name for name, _ in model.named_modules()] == ["", "0"]
+    assert [name for name, _ in model.named_modules(remove_duplicate=False)] == ["", "0", "1"]
+    assert list(model.children()) == [shared] and list(model) == [shared, shared] and len(model) == 2
+
+
+def test_apply_visits_children_first_and_returns_the_module():
+    model = make_mlp()
+    visited = []
+    assert model.apply(lambda m: visited.append(type(m).__name__)) is model
+    assert visited == ["Linear", "Tanh", "Linear", "Sigmoid", "Sequential", "Sequential"]
+
+    def zero_linear(module):
+        if isinstance(module, nn.Linear):
+            nn.init.zeros_(module.weight)
+
+    model.apply(zero_linear)
+    assert not np.any(model[0].weight.data) and not np.any(model[2][0].weight.data)
+
+
+def test_requires_grad_freezes_and_unfreezes_every_parameter():
+    model = make_mlp()
+    assert model[0].requires_grad_(False) is model[0]
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+    model(ag.randn(2, 3)).sum().backward()
+    assert model[0].weight.grad is None and model[2][0].weight.grad is not None
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+
+
+# ----------------------------------------------------------------------------- part 2: dtype conversion
+
+
+def test_to_float_and_double_convert_in_place_and_return_the_module():
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    weight = model[0].weight
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    model(ag.randn(4, 3)).sum().backward()
+    assert model.float() is model
+    assert model[0].weight is weight  # the same Parameter objects: the optimizer still holds them
+    assert weight.dtype == np.float32 and weight.grad.dtype == np.float32
+    assert model[1].running_mean.dtype == np.float32 and model[1].num_batches_tracked.dtype == np.int64
+    out = model(ag.tensor(np.ones((4, 3), dtype=np.float32)))
+    assert out.dtype == np.float32
+    optimizer.step()
+    assert weight.dtype == np.float32
+    assert model.double() is model and all(p.dtype == np.float64 for p in model.parameters())
+    assert model.to(np.float32) is model and model[0].bias.dtype == np.float32
+    assert model.to(dtype=ag.tensor(np.zeros(1)).dtype) is model and model[0].bias.dtype == np.float64
+    assert model.to(ag.zeros(1, dtype=np.float32)) is model and model[0].bias.dtype == np.float32
+    assert model.to("cpu") is model and model.to(device="cpu", dtype=np.float64)[0].bias.dtype == np.float64
+
+
+def test_to_refuses_integer_dtypes_and_other_devices():
+    model = make_mlp()
+    with pytest.raises(TypeError, match="Sequential.to: only floating-point dtypes are accepted, got int64"):
+        model.to(np.int64)
+    with pytest.raises(ValueError, match="Sequential.to: autograd_lite computes on the CPU only, got device 'cuda'"):
+        model.to("cuda")
+    assert model[0].weight.dtype == np.float64
+
+
+# ----------------------------------------------------------------------------- part 2: ModuleList and ModuleDict
+
+
+def test_module_list_registers_its_modules_like_pytorch():
+    blocks = nn.ModuleList([nn.Linear(2, 2), nn.Tanh()])
+    assert len(blocks) == 2 and isinstance(blocks[0], nn.Linear) and blocks[-1] is blocks[1]
+    blocks.append(nn.Linear(2, 3)).extend([nn.ReLU()])
+    blocks.insert(1, nn.Identity())
+    assert [type(m).__name__ for m in blocks] == ["Linear", "Identity", "Tanh", "Linear", "ReLU"]
+    assert [name for name, _ in blocks.named_parameters()] == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    del blocks[1]
+    assert [type(m).__name__ for m in blocks] == ["Linear", "Tanh", "Linear", "ReLU"]
+    assert list(blocks.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # renumbered
+    assert isinstance(blocks[1:3], nn.ModuleList) and list(blocks[1:3]) == [blocks[1], blocks[2]]
+    blocks[1] = nn.Sigmoid()
+    assert isinstance(blocks[1], nn.Sigmoid)
+    assert isinstance(blocks.pop(), nn.ReLU) and len(blocks) == 3
+    blocks += [nn.Tanh()]
+    assert len(blocks) == 4 and len(blocks + nn.ModuleList([nn.Tanh()])) == 5
+    with pytest.raises(IndexError, match="ModuleList index 4 out of range for 4 modules"):
+        blocks[4]
+    with pytest.raises(TypeError, match="add_module: float is not a Module"):
+        blocks.append(1.0)
+    with pytest.raises(NotImplementedError, match="ModuleList does not define forward"):
+        blocks(ag.zeros(1, 2))
+
+
+def test_module_list_inside_a_model():
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList(nn.Linear(3, 3) for _ in range(3))
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x).tanh()
+            return x
+
+    model = Tower()
+    assert len(list(model.parameters())) == 6 and list(model.state_dict())[0] == "blocks.0.weight"
+    x = ag.randn(2, 3)
+    expected = x
+    for block in model.blocks:
+        expected = (expected @ block.weight.T + block.bias).tanh()
+    np.testing.assert_allclose(model(x).data, expected.data, rtol=1e-15)
+    assert repr(model).startswith("Tower(\n  (blocks): ModuleList(\n    (0): Linear(")
+
+
+def test_module_dict_registers_its_modules_like_pytorch():
+    heads = nn.ModuleDict({"digit": nn.Linear(4, 10), "parity": nn.Linear(4, 2)})
+    assert list(heads) == list(heads.keys()) == ["digit", "parity"] and len(heads) == 2 and "digit" in heads
+    assert [key for key, _ in heads.items()] == ["digit", "parity"] and list(heads.values())[1] is heads["parity"]
+    assert list(heads.state_dict()) == ["digit.weight", "digit.bias", "parity.weight", "parity.bias"]
+    heads["act"] = nn.ReLU()
+    heads.update([("extra", nn.Tanh())])
+    assert list(heads) == ["digit", "parity", "act", "extra"]
+    assert isinstance(heads.pop("act"), nn.ReLU) and "act" not in heads
+    del heads["extra"]
+    assert list(heads) == ["digit", "parity"]
+    with pytest.raises(KeyError):
+        heads["missing"]
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        heads["forward"] = nn.ReLU()  # would shadow the method
+    with pytest.raises(TypeError, match="ModuleDict.update: element 0 should be a \\(key, module\\) pair"):
+        heads.update([nn.ReLU()])
+    heads.clear()
+    assert len(heads) == 0 and list(heads.parameters()) == []
+
+
+def test_sequential_takes_an_ordered_dict_of_named_modules():
+    from collections import OrderedDict
+
+    model = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 3)), ("act", nn.ReLU())]))
+    assert [name for name, _ in model.named_parameters()] == ["hidden.weight", "hidden.bias"]
+    assert model[1] is model.act
