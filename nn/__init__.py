@@ -8,6 +8,8 @@
 """
 from . import data, functional, init, optim
 from .activations import ReLU, Sigmoid, Softmax, Tanh
+from .convolution import AvgPool2d, Conv2d, MaxPool2d
+from .dropout import Dropout
 from .layers import Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, Parameter, Sequential
@@ -15,6 +17,7 @@ from .serialization import load, save
 
 __all__ = [
     "Parameter", "Module", "Sequential", "Linear",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout",
     "Sigmoid", "Tanh", "ReLU", "Softmax",
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
     "functional", "init", "optim", "data", "save", "load",
