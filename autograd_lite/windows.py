@@ -147,7 +147,8 @@ def _window_params(kernel_size: tuple[int, int], stride: tuple[int, int]) -> str
 def _int_pair(value: Any, what: str, op: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints (height, width), each at least `minimum`."""
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
+    is_pair = isinstance(pair, (tuple, list)) and len(pair) == 2
+    if not is_pair or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
         raise ValueError(f"{op}: {what} must be an int or a pair of ints >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
 

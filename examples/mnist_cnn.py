@@ -11,6 +11,10 @@ PyTorch's name, arguments, weight layout and initialisation. Images go in as
 "im2col") and multiplies them by its weight in one matrix product.
 MNIST is read by nn.data.mnist() from --root, else $AUTOGRAD_LITE_DATA, else
 ~/.cache/autograd_lite/mnist (downloaded there if absent, except with --fast).
+
+Measured on the 2-core test machine (one BLAS thread, shared with other jobs):
+98.73% test accuracy after 5 epochs at a constant learning rate, 98.79% with
+StepLR(gamma=0.7); 8 s per epoch on a quiet machine, 11-17 s under load.
 """
 from __future__ import annotations
 

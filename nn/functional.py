@@ -175,8 +175,8 @@ def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tenso
 def _pair(value: Any, what: str, op: str, minimum: int = 0) -> tuple[int, int]:
     """An int or a pair of ints (height, width), each at least `minimum`, as PyTorch accepts them."""
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(
-            isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
+    is_pair = isinstance(pair, (tuple, list)) and len(pair) == 2
+    if not is_pair or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
         raise ValueError(f"{op}: {what} must be an int or a pair of ints >= {minimum}, got {value!r}")
     return int(pair[0]), int(pair[1])
 

@@ -219,7 +219,8 @@ def test_sliding_windows_needs_two_axes():
 
 
 @pytest.mark.parametrize("pad_width, message", [
-    (((1, 1), (1, 1), (1, 1)), r"pad_width \(\(1, 1\), \(1, 1\), \(1, 1\)\) is not an int, a \(before, after\) pair or one pair for each of the 2 axes"),
+    (((1, 1), (1, 1), (1, 1)), r"pad_width \(\(1, 1\), \(1, 1\), \(1, 1\)\) is not an int, "
+                               r"a \(before, after\) pair or one pair for each of the 2 axes"),
     (1.5, "pad_width must hold integers, got 1.5"),
     (((0, 0), (-3, -3)), r"widths \(-3, -3\) crop more than the 4 entries of axis 1 of shape \(3, 4\)"),
 ])

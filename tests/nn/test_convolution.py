@@ -309,3 +309,29 @@ def test_kernel_larger_than_padded_input_names_the_layer_and_shapes():
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# --------------------------------------------------------------------------- PyTorch itself, when installed
+
+
+def test_same_values_and_gradients_as_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    x, g_conv = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((2, 4, 4, 5))
+    weight, bias = rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    cases = [  # (ours, PyTorch's): each takes the input and gives an output
+        (lambda t: F.conv2d(t, ag.tensor(weight), ag.tensor(bias), (2, 1), (1, 0)),
+         lambda t: torch.nn.functional.conv2d(t, torch.tensor(weight), torch.tensor(bias), stride=(2, 1),
+                                              padding=(1, 0))),
+        (lambda t: F.max_pool2d(t, 3, 2, 1), lambda t: torch.nn.functional.max_pool2d(t, 3, 2, 1)),
+        (lambda t: F.avg_pool2d(t, 3, 2, 1, count_include_pad=False),
+         lambda t: torch.nn.functional.avg_pool2d(t, 3, 2, 1, count_include_pad=False)),
+        (lambda t: F.pad(t, (1, -1, 2, 0), value=0.5), lambda t: torch.nn.functional.pad(t, (1, -1, 2, 0), value=0.5)),
+    ]
+    for ours, theirs in cases:
+        mine, reference = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        out, expected = ours(mine), theirs(reference)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-12)
+        g = g_conv if out.shape == g_conv.shape else rng.standard_normal(out.shape)
+        out.backward(g)
+        expected.backward(torch.tensor(g))
+        np.testing.assert_allclose(mine.grad.data, reference.grad.numpy(), rtol=1e-12, atol=1e-12)
