@@ -19,6 +19,7 @@ from autograd_lite.shapes import (
     broadcast_to, concatenate, flatten, reshape, squeeze, stack, swapaxes, transpose, unsqueeze,
 )
 from autograd_lite.linalg import matmul
+from autograd_lite.windows import pad, sliding_windows
 from autograd_lite.graph import Function, enable_grad, grad, is_grad_enabled, name_scope, no_grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradient
 

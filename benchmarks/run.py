@@ -7,7 +7,8 @@
 Sections (issue 6): (a) SGD step of a 784-50-10 sigmoid MLP, float64 and float32;
 (b) SGD step of a 784-256-256-10 ReLU MLP, float32; (c) per-op overhead on tiny
 tensors; (d) chains of 1,000 to 100,000 ops; (e) memory of one step, and over many;
-(f) numerical gradient against autodiff. Contenders are timed interleaved and the
+(f) numerical gradient against autodiff; (g) Conv2d forward + backward against im2col
+by hand (issue 12). Contenders are timed interleaved and the
 medians compared; every contender's result is checked against NumPy's before timing.
 In (a) and (b), "NumPy replaying + nn's array ops" (engine_replay.py) runs the engine's
 array operations without its bookkeeping: the engine's time over it is the bookkeeping.
@@ -42,6 +43,7 @@ CHAIN_LENGTHS = (1_000, 10_000, 100_000)
 CHAIN_MAX_GROWTH = 1.5  # growth of µs/op from the shortest chain to the longest, over NumPy's: "linear in N"
 MEMORY_MAX_RATIO = 1.5
 MEMORY_MAX_GROWTH_KIB = 16.0  # over the second half of the steps: < 33 bytes a step over 500 steps
+CONV_TARGET = 1.3  # issue 12: Conv2d forward + backward over the same im2col convolution by hand
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time, or this process's CPU time (for a machine shared with other jobs)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
-    parser.add_argument("--only", default="abcdef", help="sections to run, e.g. --only ac")
+    parser.add_argument("--only", default="abcdefg", help="sections to run, e.g. --only ac")
     parser.add_argument("--markdown", action="store_true", help="also print the ratio table as Markdown")
     return parser.parse_args()
 
@@ -81,6 +83,7 @@ def main() -> None:
     if str(REPO) not in sys.path:
         sys.path.append(str(REPO))  # appended, so PYTHONPATH can point at another copy of the engine
 
+    import conv
     import memory
     import numerical
     import per_op
@@ -125,6 +128,8 @@ def main() -> None:
         "d": lambda: per_op.chains(available, CHAIN_LENGTHS, CHAIN_TARGET_US, CHAIN_MAX_GROWTH, s.chain_repetitions),
         "e": lambda: memory.run(SIGMOID_F64, available, s.memory_steps, MEMORY_MAX_RATIO, MEMORY_MAX_GROWTH_KIB),
         "f": lambda: numerical.run(SIGMOID_F64, available, s.numerical_repetitions),
+        "g": lambda: conv.run(conv.CONV_F32, available, CONV_TARGET, s.repetitions, s.min_sample_seconds)
+        + conv.run(conv.CONV_F64, available, CONV_TARGET, s.repetitions, s.min_sample_seconds),
     }
     results = []
     started = time.perf_counter()

@@ -10,6 +10,8 @@ from . import data, functional, init, optim, utils
 from .activations import ReLU, Sigmoid, Softmax, Tanh
 from .activations import ELU, GELU, LeakyReLU, LogSoftmax, SiLU, Softplus
 from .containers import ModuleDict, ModuleList, Sequential
+from .convolution import AvgPool2d, Conv2d, MaxPool2d
+from .dropout import Dropout
 from .layers import Linear
 from .layers import Embedding, Flatten, Identity
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
@@ -20,6 +22,7 @@ from .serialization import load, save
 
 __all__ = [
     "Parameter", "Module", "Sequential", "Linear",
+    "Conv2d", "MaxPool2d", "AvgPool2d", "Dropout",
     "Sigmoid", "Tanh", "ReLU", "Softmax",
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "MSELoss",
     "ModuleList", "ModuleDict", "Embedding", "Flatten", "Identity", "BatchNorm1d", "BatchNorm2d", "LayerNorm",

@@ -425,3 +425,123 @@ def mse_loss(input: ag.Tensor, target: Any, reduction: str = "mean") -> ag.Tenso
     """(input - target)², elementwise, then reduced."""
     target = _as_target(target, input, "mse_loss")
     return _reduce((input - target) ** 2, reduction, "mse_loss")
+
+
+# ----------------------------------------------------------------------------- convolution, pooling, dropout
+# Images are (N, C, H, W). ag.sliding_windows cuts out every window as (N, C, kh, kw, OH, OW)
+# (im2col); a convolution is then one matrix product, a pooling layer one reduction.
+
+
+def _pair(value: Any, what: str, op: str, minimum: int = 0) -> tuple[int, int]:
+    """An int or a pair of ints (height, width), each at least `minimum`, as PyTorch accepts them."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    is_pair = isinstance(pair, (tuple, list)) and len(pair) == 2
+    if not is_pair or not all(isinstance(v, (int, np.integer)) and v >= minimum for v in pair):
+        raise ValueError(f"{op}: {what} must be an int or a pair of ints >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _check_window_fits(op: str, input: ag.Tensor, kernel: tuple[int, int], padding: tuple[int, int]) -> None:
+    """Raise, naming `op` and the shapes, unless `input` is (N, C, H, W) and the kernel fits once padded."""
+    if input.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape} "
+                         "(one image: add a batch axis with x.reshape(1, *x.shape))")
+    height, width = input.shape[2] + 2 * padding[0], input.shape[3] + 2 * padding[1]
+    if kernel[0] > height or kernel[1] > width:
+        raise ValueError(f"{op}: the {kernel[0]}x{kernel[1]} kernel is larger than the input, {height}x{width} "
+                         f"after padding {padding} (input shape {input.shape})")
+
+
+def conv2d(input: ag.Tensor, weight: ag.Tensor, bias: ag.Tensor | None = None, stride: Any = 1,
+           padding: Any = 0) -> ag.Tensor:
+    """2-D convolution (cross-correlation, as PyTorch) of an (N, C, H, W) input with an (O, C, kh, kw) weight.
+
+    out[n, o, i, j] = bias[o] + Σ_{c,p,q} weight[o, c, p, q] · x[n, c, i·sh + p, j·sw + q], x zero-padded.
+    Computed as im2col: windows (N, C·kh·kw, OH·OW), then weight (O, C·kh·kw) @ windows.
+    """
+    stride, padding = _pair(stride, "stride", "conv2d", 1), _pair(padding, "padding", "conv2d")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be (out_channels, in_channels, kh, kw), got shape {weight.shape}")
+    out_channels, in_channels, kh, kw = weight.shape
+    _check_window_fits("conv2d", input, (kh, kw), padding)
+    if input.shape[1] != in_channels:
+        raise ValueError(f"conv2d: input {input.shape} has {input.shape[1]} channels but weight {weight.shape} "
+                         f"expects {in_channels}")
+    if bias is not None and bias.shape != (out_channels,):
+        raise ValueError(f"conv2d: bias must have shape ({out_channels},) for weight {weight.shape}, got {bias.shape}")
+    windows = ag.sliding_windows(input, (kh, kw), stride, padding)
+    n, _, _, _, out_height, out_width = windows.shape
+    columns = windows.reshape(n, in_channels * kh * kw, out_height * out_width)
+    out = (weight.reshape(out_channels, in_channels * kh * kw) @ columns).reshape(n, out_channels, out_height,
+                                                                                  out_width)
+    return out if bias is None else out + bias.reshape(out_channels, 1, 1)
+
+
+def _pool_settings(op: str, input: ag.Tensor, kernel_size: Any, stride: Any, padding: Any) -> tuple:
+    """kernel, stride (the kernel when None, as PyTorch) and padding as pairs, checked."""
+    kernel = _pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None else _pair(stride, "stride", op, 1)
+    padding = _pair(padding, "padding", op)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:  # else a window could hold only padding
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
+    _check_window_fits(op, input, kernel, padding)
+    return kernel, stride, padding
+
+
+def max_pool2d(input: ag.Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> ag.Tensor:
+    """The maximum of each kernel_size window (padding counts as -inf); stride defaults to kernel_size.
+
+    The gradient goes to each window's maximum (shared equally between tied maxima).
+    """
+    kernel, stride, padding = _pool_settings("max_pool2d", input, kernel_size, stride, padding)
+    if padding != (0, 0):
+        input = ag.pad(input, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), value=-math.inf)
+    return ag.sliding_windows(input, kernel, stride).max(axis=(2, 3))
+
+
+def avg_pool2d(input: ag.Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+               count_include_pad: bool = True) -> ag.Tensor:
+    """The mean of each kernel_size window of the zero-padded input; stride defaults to kernel_size.
+
+    With count_include_pad=False a window's sum is divided by the number of
+    real (not padding) pixels in it instead of by kh·kw, as in PyTorch.
+    """
+    kernel, stride, padding = _pool_settings("avg_pool2d", input, kernel_size, stride, padding)
+    windows = ag.sliding_windows(input, kernel, stride, padding)
+    if count_include_pad or padding == (0, 0):
+        return windows.mean(axis=(2, 3))
+    pixels = ag.ones(1, 1, *input.shape[2:], dtype=input.dtype)
+    counts = ag.sliding_windows(pixels, kernel, stride, padding).sum(axis=(2, 3))  # a constant: no gradient
+    return windows.sum(axis=(2, 3)) / counts
+
+
+def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True) -> ag.Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); the identity unless training.
+
+    The mask comes from autograd_lite's generator (`ag.manual_seed` makes it
+    reproducible) and is a constant of the graph: input * mask.
+    """
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability p must be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = ag.rand(input.shape, dtype=input.dtype) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * (keep.astype(input.dtype) * scale)
+
+
+def pad(input: ag.Tensor, pad: Any, mode: str = "constant", value: float | None = 0) -> ag.Tensor:
+    """Pad with a constant, PyTorch's order: (left, right) of the last axis, then (top, bottom) of the one before, ...
+
+    `pad(x, (1, 1, 2, 2))` adds one column on each side and two rows above and
+    below. Negative amounts crop. Only mode="constant" is supported.
+    """
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    amounts = tuple(pad)
+    if len(amounts) % 2 or len(amounts) > 2 * input.ndim:
+        raise ValueError(f"pad: expected an even number of amounts, at most 2 per axis of shape {input.shape}, "
+                         f"got {amounts}")
+    pairs = [tuple(amounts[i : i + 2]) for i in range(0, len(amounts), 2)][::-1]  # first axis padded first
+    widths = [(0, 0)] * (input.ndim - len(pairs)) + pairs
+    return ag.pad(input, widths, value=0 if value is None else value)
