@@ -5,8 +5,9 @@
 
 The network, loss, optimizer and mini-batches all come from nn: Linear,
 Sigmoid, CrossEntropyLoss (softmax included), SGD and DataLoader. MNIST is read
-by nn.data.mnist() from $AUTOGRAD_LITE_DATA or ~/.cache/autograd_lite/mnist
-(downloaded there if absent), or from --root.
+by nn.data.mnist() from --data DIR, else $AUTOGRAD_LITE_DATA, else
+~/.cache/autograd_lite/mnist (downloaded there if absent); a missing or
+damaged file ends the run with one line saying what to do.
 """
 from __future__ import annotations
 
@@ -15,19 +16,20 @@ import time
 from typing import Sequence
 
 import numpy as np
+from _seed_cli import add_data_option, load_mnist
 
 import autograd_lite as ag
 import nn
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--lr", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=0, help="seeds initialisation and shuffling")
-    parser.add_argument("--root", default=None, help="folder with the MNIST .gz files")
-    return parser.parse_args(argv)
+    add_data_option(parser)
+    return parser
 
 
 def accuracy(model: nn.Module, X: np.ndarray, labels: np.ndarray) -> float:
@@ -38,9 +40,9 @@ def accuracy(model: nn.Module, X: np.ndarray, labels: np.ndarray) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> float:
-    args = parse_args(argv)
-    X_train, y_train = nn.data.mnist(args.root, split="train")
-    X_test, y_test = nn.data.mnist(args.root, split="test")
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    X_train, y_train, X_test, y_test = load_mnist(parser, args.data)
 
     ag.manual_seed(args.seed)
     # float32 parameters, like the images, so the whole training step runs in float32

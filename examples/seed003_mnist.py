@@ -15,8 +15,9 @@ Train and test accuracy are printed once per epoch (600 iterations).
 
     python examples/seed003_mnist.py [--fast] [--iters N] [--data DIR] [--out DIR]
 
-MNIST is read by nn.data.mnist from --data, else $AUTOGRAD_LITE_DATA, else
-~/.cache/autograd_lite/mnist (downloaded there when missing).
+MNIST is read by nn.data.mnist from --data DIR, else $AUTOGRAD_LITE_DATA, else
+~/.cache/autograd_lite/mnist (downloaded there when missing); a missing or
+damaged file ends the run with one line saying what to do.
 --fast trains for 1,500 iterations instead of 10,000 (about 89.5% test
 accuracy) and runs the gradient check on a reduced 784-3-10 net, since the
 full check evaluates the loss 79,520 times.
@@ -28,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from _plotting import draw_curves, save_plot
-from _seed_cli import make_parser, parse
+from _seed_cli import add_data_option, load_mnist, make_parser, parse
 
 import autograd_lite as ag
 import nn
@@ -217,13 +218,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = make_parser(__doc__.splitlines()[0], f"{FAST_ITERS_NUM:,} iterations and the gradient check on a "
                                                   f"784-{FAST_CHECK_HIDDEN_SIZE}-10 net")
     parser.add_argument("--iters", type=int, default=None, help=f"training iterations (default {ITERS_NUM:,})")
-    parser.add_argument("--data", default=None, help="folder with the MNIST .gz files")
+    add_data_option(parser)
     parser.add_argument("--seed", type=int, default=SEED, help="seed of weights and mini-batches")
     args = parse(parser, argv)
     iters = args.iters or (FAST_ITERS_NUM if args.fast else ITERS_NUM)
 
-    x_train, t_train = nn.data.mnist(args.data, split="train")
-    x_test, t_test = nn.data.mnist(args.data, split="test")
+    x_train, t_train, x_test, t_test = load_mnist(parser, args.data)
     print(f"MNIST: {len(x_train):,} training and {len(x_test):,} test images")
 
     ag.manual_seed(args.seed)

@@ -5,16 +5,19 @@ import contextlib
 import importlib
 import importlib.util
 import io
+import os
+import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-MNIST_DATA = REPO.parent / "shared" / "datasets" / "mnist"
 
 
 def load_example(name: str) -> ModuleType:
@@ -30,6 +33,29 @@ def run_example(name: str, out: Path, *args: str) -> tuple[Any, str]:
     with contextlib.redirect_stdout(printed):
         result = load_example(name).main(["--fast", "--out", str(out), *args])
     return result, printed.getvalue()
+
+
+def run_script(name: str, *args: str) -> subprocess.CompletedProcess:
+    """`python examples/<name>.py ARGS` in a new process, as a user types it, on this checkout
+    (found through PYTHONPATH, so no install is needed)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run([sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+def offline_data_error(run: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> str:
+    """How `run` ends when the MNIST files are missing and the network is down: the SystemExit
+    message, checked to be one line that says downloading failed and names both fixes."""
+    def offline(*args: Any, **kwargs: Any) -> Any:
+        raise urllib.error.URLError("no network (test stub)")
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(SystemExit) as info:
+        run()
+    message = info.value.code
+    assert isinstance(message, str) and "\n" not in message
+    assert "(downloading failed: <urlopen error no network (test stub)>)" in message
+    assert "pass --data DIR or set AUTOGRAD_LITE_DATA" in message
+    return message
 
 
 class Run(NamedTuple):

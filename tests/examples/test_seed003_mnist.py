@@ -1,7 +1,12 @@
-"""Seed 003: TwoLayerNet on the real MNIST files, --fast: gradient check, then > 85% test accuracy."""
+"""Seed 003: TwoLayerNet on the real MNIST files, --fast: gradient check, then > 85% test accuracy.
+
+The training tests need the full MNIST files where nn.data.mnist looks
+($AUTOGRAD_LITE_DATA, then ~/.cache/autograd_lite/mnist) and skip without them;
+the data-error tests and the hand-derived backprop test run everywhere."""
 import numpy as np
 import pytest
-from _seed_runner import MNIST_DATA, Run, assert_plot_saved_or_skipped, load_example, run_example
+from _seed_runner import (Run, assert_plot_saved_or_skipped, load_example, offline_data_error, run_example,
+                          run_script)
 
 import autograd_lite as ag
 
@@ -10,13 +15,9 @@ FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
 
 
 @pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
-    if not all((MNIST_DATA / name).exists() for name in FILES):
-        pytest.skip(f"the MNIST files are not in {MNIST_DATA} (tests never download)")
+def mnist_run(full_mnist, tmp_path_factory):
     out = tmp_path_factory.mktemp("mnist")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AUTOGRAD_LITE_DATA", str(MNIST_DATA))
-        return Run(*run_example("seed003_mnist", out), out)
+    return Run(*run_example("seed003_mnist", out), out)
 
 
 def test_fast_run_reaches_85_percent_test_accuracy(mnist_run):
@@ -69,3 +70,22 @@ def test_hand_derived_backprop_equals_autodiff_on_a_small_net():
         np.testing.assert_allclose(gradient.data, hand[name], rtol=1e-12, atol=1e-15)
     probabilities = network.predict(ag.Tensor(x)).data
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-14)
+
+
+# ----------------------------------------------------------------------------- without the data
+
+
+def test_missing_data_ends_in_one_line_naming_every_file_and_the_fixes(tmp_path, monkeypatch):
+    empty = tmp_path / "empty"
+    message = offline_data_error(lambda: run_example("seed003_mnist", tmp_path / "out", "--data", str(empty)),
+                                 monkeypatch)
+    assert f"error: mnist: missing from {empty}: {', '.join(FILES)} (downloading failed: " in message
+
+
+def test_a_data_folder_that_is_a_file_is_one_line_from_the_command_line(tmp_path):
+    not_a_folder = tmp_path / "mnist.tar"
+    not_a_folder.write_bytes(b"")
+    completed = run_script("seed003_mnist", "--fast", "--out", str(tmp_path), "--data", str(not_a_folder))
+    assert completed.returncode == 1
+    assert completed.stderr == (f"seed003_mnist.py: error: mnist: {not_a_folder} is a file, not a folder. "
+                                "Pass --data DIR or set AUTOGRAD_LITE_DATA with the folder that holds the MNIST files.\n")

@@ -1,9 +1,6 @@
 """Seed 004: the text's hand-worked numbers, recomputed with autodiff."""
-import subprocess
-import sys
-
 import pytest
-from _seed_runner import EXAMPLES, assert_plot_saved_or_skipped, run_once
+from _seed_runner import assert_plot_saved_or_skipped, run_once, run_script
 
 
 theory_run = run_once("seed004_predictor_classifier")
@@ -45,7 +42,7 @@ def test_worked_weight_update(theory_run):
 
 
 def test_runs_from_the_command_line_and_plots(tmp_path, theory_run):
-    completed = subprocess.run([sys.executable, str(EXAMPLES / "seed004_predictor_classifier.py"),
-                                "--fast", "--out", str(tmp_path)], capture_output=True, text=True, check=True)
+    completed = run_script("seed004_predictor_classifier", "--fast", "--out", str(tmp_path))
+    assert completed.returncode == 0, completed.stderr
     assert "new w11 = 2.00265" in completed.stdout
     assert_plot_saved_or_skipped(tmp_path / "seed004_classifier.png", completed.stdout)

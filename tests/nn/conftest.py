@@ -1,17 +1,7 @@
 """Shared fixtures for the nn tests."""
-from pathlib import Path
-
 import pytest
 
 import autograd_lite as ag
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def mnist_dir() -> Path:
-    """The real MNIST .gz files, shared read-only next to the repository."""
-    return REPO.parent / "shared" / "datasets" / "mnist"
 
 
 def _autodiff_gradient(scalar_function, x):
