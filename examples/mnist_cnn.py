@@ -9,7 +9,7 @@ The same network in PyTorch is the usual first CNN: every layer here has
 PyTorch's name, arguments, weight layout and initialisation. Images go in as
 (N, 1, 28, 28) float32; Conv2d cuts out every 5x5 window (ag.sliding_windows,
 "im2col") and multiplies them by its weight in one matrix product.
-MNIST is read by nn.data.mnist() from --root, else $AUTOGRAD_LITE_DATA, else
+MNIST is read by nn.data.mnist() from --data DIR, else $AUTOGRAD_LITE_DATA, else
 ~/.cache/autograd_lite/mnist (downloaded there if absent, except with --fast).
 
 Measured on the 2-core test machine (one BLAS thread, shared with other jobs):
@@ -24,6 +24,7 @@ import time
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
+from _seed_cli import add_data_option, load_mnist
 
 import autograd_lite as ag
 import nn
@@ -64,18 +65,21 @@ class LeNet(nn.Module):
 # ----------------------------------------------------------------------------- data
 
 
-def load_data(root: str | None, fast: bool) -> tuple[tuple[np.ndarray, ...], str]:
+def load_data(parser: argparse.ArgumentParser, folder: str | None, fast: bool
+              ) -> tuple[tuple[np.ndarray, ...], str]:
     """(X_train, y_train, X_test, y_test) with images as (N, 1, 28, 28), and where they came from."""
-    try:
-        X_train, y_train = nn.data.mnist(root, split="train", download=not fast)
-        X_test, y_test = nn.data.mnist(root, split="test", download=not fast)
+    if not fast:
+        X_train, y_train, X_test, y_test = load_mnist(parser, folder)
         source = "MNIST"
-    except nn.data.DatasetError as error:
-        if not fast:
-            raise
-        print(f"MNIST not found ({str(error).splitlines()[0]}); --fast uses synthetic digits instead")
-        (X_train, y_train), (X_test, y_test) = synthetic_digits(FAST_TRAIN, 1), synthetic_digits(FAST_TEST, 2)
-        source = "synthetic digits"
+    else:  # never downloads: synthetic digits stand in where the files are absent
+        try:
+            (X_train, y_train), (X_test, y_test) = (nn.data.mnist(folder, split=split, download=False)
+                                                    for split in ("train", "test"))
+            source = "MNIST"
+        except nn.data.DatasetError as error:
+            print(f"MNIST not found ({str(error).splitlines()[0]}); --fast uses synthetic digits instead")
+            (X_train, y_train), (X_test, y_test) = synthetic_digits(FAST_TRAIN, 1), synthetic_digits(FAST_TEST, 2)
+            source = "synthetic digits"
     if fast:
         X_train, y_train = X_train[:FAST_TRAIN], y_train[:FAST_TRAIN]
         X_test, y_test = X_test[:FAST_TEST], y_test[:FAST_TEST]
@@ -176,18 +180,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--step-size", type=int, default=1, help="StepLR: epochs between learning-rate cuts")
     parser.add_argument("--gamma", type=float, default=0.7, help="StepLR: factor of each cut")
     parser.add_argument("--seed", type=int, default=0, help="seeds initialisation, shuffling and dropout")
-    parser.add_argument("--root", default=None, help="folder with the MNIST .gz files")
+    add_data_option(parser)
     parser.add_argument("--graph", default=None, metavar="PATH", help="also write PATH.png and PATH.svg")
     parser.add_argument("--fast", action="store_true",
                         help=f"{FAST_TRAIN} training and {FAST_TEST} test images, 2 epochs (for tests)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.parser = parser  # load_data ends the program with the parser's one-line error on a data problem
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     """Train, print one line per epoch; returns the per-epoch history and where the data came from."""
     args = parse_args(argv)
     epochs = args.epochs or (2 if args.fast else 5)
-    (X_train, y_train, X_test, y_test), source = load_data(args.root, args.fast)
+    (X_train, y_train, X_test, y_test), source = load_data(args.parser, args.data, args.fast)
     ag.manual_seed(args.seed)
     model = LeNet()
     optimizer = nn.optim.Adam(model.parameters(), lr=args.lr)

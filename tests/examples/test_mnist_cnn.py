@@ -8,12 +8,9 @@ import sys
 
 import numpy as np
 import pytest
-from _seed_runner import MNIST_DATA, load_example
+from _seed_runner import load_example
 
 import autograd_lite as ag
-
-FILES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
 
 def run_main(*args: str) -> tuple[dict, str]:
@@ -24,13 +21,10 @@ def run_main(*args: str) -> tuple[dict, str]:
 
 
 @pytest.fixture(scope="module")
-def mnist_run(tmp_path_factory):
+def mnist_run(tmp_path_factory, full_mnist):
     """--fast on the real MNIST files, with the plain progress lines (tqdm hidden) and the graph picture."""
-    if not all((MNIST_DATA / name).exists() for name in FILES):
-        pytest.skip(f"the MNIST files are not in {MNIST_DATA} (tests never download)")
     graph = tmp_path_factory.mktemp("mnist_cnn") / "graph"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AUTOGRAD_LITE_DATA", str(MNIST_DATA))
         patch.setitem(sys.modules, "tqdm", None)  # `from tqdm import tqdm` now raises ImportError
         history, printed = run_main("--graph", str(graph)) if shutil.which("dot") else run_main()
     return history, printed, graph
