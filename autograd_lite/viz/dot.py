@@ -427,6 +427,7 @@ class _FoldedBox:
     inputs: list[str] = field(default_factory=list)  # shape texts of the tensors it receives
     outputs: list[str] = field(default_factory=list)  # shape texts of the tensors it passes on
     sources: list[str] = field(default_factory=list)  # ids of the boxes with an arrow into it
+    results: list[str] = field(default_factory=list)  # those of them that are op results
     parameters: list[str] = field(default_factory=list)
     constants: int = 0
 
@@ -586,22 +587,25 @@ class _Body:
         return lines
 
 
-def _ordering_edges(leaves: list[Tensor], consumers: dict[int, list[Function]],
+def _ordering_edges(starts: list[tuple[str, Function | _FoldedBox]], consumers: dict[int, list[Function]],
                     drawn_at: dict[int, tuple[Scope, ...]], body: _Body) -> list[str]:
     """Invisible arrows that keep each module's box below the boxes that feed it.
 
-    dot puts a leaf just above the op that uses it. When that op also reads a result coming out of
-    another module's box (a Linear's matmul reads the previous layer's output and, through a
-    transpose, the Linear's weight), the weight rises to the rows of that module, and two boxes
-    sharing rows stand side by side: the XOR net's picture was twice as wide as it needs to be. An
-    invisible arrow from that result to the leaf keeps the leaf below it. Only such leaves get one,
-    and only for their first use (as a shared weight gets one real arrow): long invisible arrows
+    `starts` holds each box no arrow enters (a leaf, or a "used again" box) with the op or folded
+    box it feeds first. dot puts such a box just above what it feeds. When that op also reads a
+    result coming out of another module's box (a Linear's matmul reads the previous layer's output
+    and, through a transpose, the Linear's weight), the weight rises to the rows of that module,
+    and two boxes sharing rows stand side by side: the XOR net's picture was twice as wide as it
+    needs to be, an unrolled recurrent net a staircase. An invisible arrow from that result keeps
+    the box below it. Only such boxes get one, and only for their first use: long invisible arrows
     make dot untangle the real ones worse.
     """
     lines = []
-    for leaf in leaves:
-        op = consumers[id(leaf)][0] if consumers.get(id(leaf)) else None
-        results: list[Function] = []
+    for dot_id, consumer in starts:
+        if isinstance(consumer, _FoldedBox):  # a folded box: every result it reads comes from a box
+            lines.extend(f"\t{result} -> {dot_id}{ORDERING_EDGE}\n" for result in consumer.results)
+            continue
+        op, results = consumer, []
         while op is not None:
             results = [parent for parent in op.parents if isinstance(parent, Function)]
             if results:
@@ -611,7 +615,7 @@ def _ordering_edges(leaves: list[Tensor], consumers: dict[int, list[Function]],
         for result in results:
             if any(all(scope is not outer for outer in op.scope) for scope in drawn_at[id(result)]):
                 # the arrow result -> op leaves a box
-                lines.append(f"\t{body.tensor_id(result)} -> {body.tensor_id(leaf)}{ORDERING_EDGE}\n")
+                lines.append(f"\t{body.tensor_id(result)} -> {dot_id}{ORDERING_EDGE}\n")
     return lines
 
 
@@ -646,7 +650,7 @@ class _Picture:
         self.references: dict[int, tuple[str, str]] = {}  # id -> (label, kind) of tensors with many uses
         self.has_arrow: set[int] = set()  # ids of the tensors that have their one arrow
         self.drawn_at: dict[int, tuple[Scope, ...]] = {}  # id(leaf or node) -> where its tensor box is
-        self.drawn_leaves: list[Tensor] = []
+        self.starts: list[tuple[str, Function | _FoldedBox]] = []  # see _ordering_edges
         self.consumers: dict[int, list[Function]] = {}  # id(leaf or node) -> the ops drawn that use it
         self.folded_into = {id(node): folding.box(node.scope) for node in graph.nodes}
         # The result of a folded op is drawn (beside its folded box) where it leaves the box.
@@ -672,8 +676,6 @@ class _Picture:
         self.body.add_node(path, self.body.tensor_id(obj), box.label(self.show_values, self.show_grads),
                            f"{_ATTRIBUTES[box.kind]} tooltip={_dot_string(box.tooltip())}")
         self.drawn_at[id(obj)] = path
-        if isinstance(obj, Tensor):
-            self.drawn_leaves.append(obj)
         if self.graph.uses.get(id(obj), 0) > MAX_ARROWS_FROM_TENSOR:
             self.references[id(obj)] = (_reference_label(box), box.kind)
 
@@ -713,12 +715,18 @@ class _Picture:
             else:
                 folded.sources.append(self.body.tensor_id(parent))
                 folded.inputs.append(_shape_text(parent.shape, parent.dtype))
-            self._arrow(parent, target, path)
+                if isinstance(parent, Function):
+                    folded.results.append(self.body.tensor_id(parent))
+            self._arrow(parent, target, path, node if folded is None else folded)
 
-    def _arrow(self, parent: Tensor | Function, target: str, path: tuple[Scope, ...]) -> None:
+    def _arrow(self, parent: Tensor | Function, target: str, path: tuple[Scope, ...],
+               consumer: Function | _FoldedBox) -> None:
         source = self.body.tensor_id(parent)
         if id(parent) in self.references and id(parent) in self.has_arrow:
             source = self.body.add_reference(path, *self.references[id(parent)])
+            self.starts.append((source, consumer))
+        elif isinstance(parent, Tensor) and id(parent) not in self.has_arrow:
+            self.starts.append((source, consumer))
         self.has_arrow.add(id(parent))
         # A node is recorded only when an input requires grad, so every op result does.
         needs_grad = parent.requires_grad if isinstance(parent, Tensor) else True
@@ -731,7 +739,7 @@ class _Picture:
             _attribute_statement("node", _NODE_ATTRIBUTES),
             _attribute_statement("edge", _EDGE_ATTRIBUTES),
             *self.body.lines(), *self.edges,
-            *_ordering_edges(self.drawn_leaves, self.consumers, self.drawn_at, self.body),
+            *_ordering_edges(self.starts, self.consumers, self.drawn_at, self.body),
             # The legend is the picture's title: above the drawing it adds height, never width.
             # Set last, so that no module box inherits it as its label.
             f"\tlabel={legend} labelloc=t\n",

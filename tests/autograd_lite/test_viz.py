@@ -724,3 +724,18 @@ def test_in_jupyter_a_dot_that_graphviz_cannot_run_also_shows_the_install_help(m
 def test_draw_graph_refuses_options_to_dot_does_not_take(tmp_path):
     with pytest.raises(TypeError, match="show_value"):
         viz.draw_graph(xor_like_graph(), path=tmp_path / "graph", show_value=True)
+
+
+@needs_dot
+@pytest.mark.parametrize("collapse", [None, "Cell"])
+def test_an_unrolled_recurrent_net_is_drawn_as_a_narrow_column_not_a_staircase(tmp_path, collapse):
+    """Each step reads the shared W through a "used again" box; unchecked, every step's box sat one
+    row higher than the last and the 50 steps drifted right into a staircase 6,295 px wide."""
+    w = ag.tensor(np.eye(3) * 0.5, requires_grad=True, name="W")
+    h = ag.tensor(np.ones((1, 3)))
+    for _ in range(50):
+        with ag.name_scope("Cell"):
+            h = (h @ w).tanh()
+    out = viz.draw_graph(h.sum(), path=tmp_path / "rnn", format="svg", collapse=collapse)
+    width_pt = float(ElementTree.parse(out).getroot().get("width").removesuffix("pt"))
+    assert width_pt * 96 / 72 < 500
