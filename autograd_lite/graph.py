@@ -76,25 +76,28 @@ class Scope:
 
     Every node created inside `name_scope(label)` records the open scopes, so a
     picture of the graph can draw a labelled box around a module's operations.
+    `owner` is the object that opened the scope (an nn module, or None): the
+    picture asks it for `named_parameters()` to label parameters "0.weight".
     """
 
-    __slots__ = ("label",)
+    __slots__ = ("label", "owner")
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, owner: Any = None) -> None:
         self.label = label
+        self.owner = owner
 
     def __repr__(self) -> str:
         return f"Scope({self.label!r})"
 
 
 class name_scope:  # noqa: N801  (used like a function: `with ag.name_scope("encoder"):`)
-    """Group the nodes created inside under `label` (scopes nest).
+    """Group the nodes created inside under `label` (scopes nest); `owner`: see `Scope`.
 
     A small class rather than @contextmanager: every nn module call opens one.
     """
 
-    def __init__(self, label: str) -> None:
-        self.scope = Scope(label)
+    def __init__(self, label: str, owner: Any = None) -> None:
+        self.scope = Scope(label, owner)
 
     def __enter__(self) -> Scope:
         self.outer = _state.scope

@@ -175,11 +175,23 @@ def _format_index(index: Any) -> str:
         if p is Ellipsis:
             return "..."
         if isinstance(p, np.ndarray):
-            return f"<{p.dtype.name} array {p.shape}>" if p.size > 4 else np.array2string(p, separator=",")
+            return _describe_index_array(p)
         return repr(p)
 
     parts = index if isinstance(index, tuple) else (index,)
     return ", ".join(part(p) for p in parts)
+
+
+def _describe_index_array(p: np.ndarray) -> str:
+    """What an index array picks, for labels: '[0,2]', 'arange(8)' (x[arange(n), labels] picks one
+    element per row), '(8,) int64', 'mask (4, 3)'."""
+    if p.dtype == bool:
+        return f"mask {p.shape}"
+    if p.size <= 4:
+        return np.array2string(p, separator=",")
+    if p.ndim == 1 and p[0] == 0 and np.array_equal(p, np.arange(p.size)):
+        return f"arange({p.size})"
+    return f"{p.shape} {p.dtype.name}"
 
 
 def _index_part(p: Any) -> Any:

@@ -60,18 +60,23 @@ def main(argv: list[str] | None = None) -> dict:
     print(comparison)
 
     print("\n3. The graph of the loss, with every gradient after backward")
+    picture = draw_picture(model, X, y, Path(args.out))
+    return {"losses": losses, "correct": correct, "comparison": comparison, "picture": picture}
+
+
+def draw_picture(model: nn.Sequential, X: ag.Tensor, y: ag.Tensor, out: Path) -> str | None:
+    """Draw the loss's graph with every gradient to out/xor_graph.svg; None where dot is missing."""
     loss = nn.functional.binary_cross_entropy(model(X), y)
     loss.name = "loss"
     loss.backward(retain_graph=True)  # retain_graph keeps intermediate values and gradients for the picture
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     try:
         picture = ag.viz.draw_graph(loss, path=str(out / "xor_graph"), format="svg", show_grads=True)
-        print(f"   wrote {picture}")
-    except RuntimeError as error:  # Graphviz's `dot` is not installed: the DOT file is still written
-        print(f"   {error}")
-        picture = None
-    return {"losses": losses, "correct": correct, "comparison": comparison, "picture": picture}
+    except ag.viz.GraphvizNotFoundError as error:  # the DOT file is written all the same
+        print("   " + str(error).replace("\n", "\n   "))
+        return None
+    print(f"   wrote {picture}")
+    return picture
 
 
 if __name__ == "__main__":

@@ -363,7 +363,7 @@ class Module:
         return type(self).__name__
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with ag.name_scope(self.scope_label()):
+        with ag.name_scope(self.scope_label(), owner=self):
             return self.forward(*args, **kwargs)
 
     # ----------------------------------------------------------------- printing

@@ -8,14 +8,18 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import graphviz
 import numpy as np
 import pytest
 
 import autograd_lite as ag
+import nn
 from autograd_lite import viz
 
 NODE = re.compile(r"^\s*(\w+) \[label=(<.*>) ((?:fillcolor|shape)=.*)\]$")
@@ -36,7 +40,20 @@ def nodes(dot: graphviz.Digraph) -> dict[str, tuple[str, str]]:
 
 
 def edges(dot: graphviz.Digraph) -> list[tuple[str, str, str]]:
-    return [(m.group(1), m.group(2), m.group(3) or "") for m in map(EDGE.match, dot.source.splitlines()) if m]
+    """(tail, head, attributes) of every visible arrow."""
+    found = [(m.group(1), m.group(2), m.group(3) or "") for m in map(EDGE.match, dot.source.splitlines()) if m]
+    return [edge for edge in found if "invis" not in edge[2]]
+
+
+def ordering_edges(dot: graphviz.Digraph) -> list[tuple[str, str]]:
+    """The invisible arrows that keep module boxes stacked."""
+    found = [(m.group(1), m.group(2), m.group(3) or "") for m in map(EDGE.match, dot.source.splitlines()) if m]
+    return [(tail, head) for tail, head, attributes in found if "invis" in attributes]
+
+
+def legend(dot: graphviz.Digraph) -> str:
+    """The legend: the picture's title, set on the last line of the graph."""
+    return dot.source[dot.source.index("<b>legend</b>"):]
 
 
 def ops(dot: graphviz.Digraph) -> list[str]:
@@ -124,9 +141,8 @@ def test_parameters_constants_intermediates_and_outputs_each_have_their_own_look
     assert "dashed" in box_of(dot, "data")[1] and "penwidth" in box_of(dot, "out")[1]
     fills = {viz.STYLES[kind][0] for kind in ("parameter", "constant", "intermediate", "output", "op")}
     assert len(fills) == 5
-    legend = dot.source[dot.source.index("\tlegend"):]
     for words in ["parameter", "constant", "intermediate", "output", "op (primitive)", "module"]:
-        assert words in legend
+        assert words in legend(dot)
 
 
 def test_arrow_from_an_input_that_needs_no_gradient_is_dashed():
@@ -138,17 +154,32 @@ def test_arrow_from_an_input_that_needs_no_gradient_is_dashed():
     assert "dashed" in styles[ids["data"]] and "dashed" not in styles[ids["w"]]
 
 
-def test_a_python_number_in_an_expression_shows_as_a_literal_with_its_value():
+def test_a_python_number_in_an_expression_is_drawn_as_just_its_value():
     p = ag.tensor([0.25, 0.75], requires_grad=True)
-    dot = viz.to_dot((1 - p).sum())
-    literal = [label for label, attributes in nodes(dot).values() if "scalar" in label and "dashed" in attributes]
-    assert len(literal) == 1 and rows(literal[0]) == {"value": "1"}
+    dot = viz.to_dot((1 - p).sum() + (p * 3.72e-44).sum())
+    literals = {label: attributes for label, attributes in nodes(dot).values() if "dashed" in attributes}
+    assert set(literals) == {"<<b>1</b>>", "<<b>3.72e-44</b>>"}
+    assert all('tooltip="literal: scalar float64"' in attributes for attributes in literals.values())
+
+
+def test_a_constant_always_shows_its_value_and_a_named_one_its_name_too():
+    p = ag.tensor([0.25, 0.75], requires_grad=True, name="p")
+    y = ag.tensor([1.0, 0.0], name="y")
+    big = ag.tensor(np.arange(20.0))
+    dot = viz.to_dot((y * p).sum() + ((1 - y) * p).sum() + (big * p.sum()).sum())
+    assert rows(box_of(dot, "y")[0]) == {"value": "[1, 0]"}
+    constants = [label for label, attributes in nodes(dot).values()
+                 if "dashed" in attributes and "<b>" not in label]
+    values = sorted(rows(label)["value"] for label in constants)
+    # 1 - y was computed from a tensor that needs no grad: no op recorded it, its value says what it is
+    assert values == ["[0, 1]", "min 0  mean 9.5  max 19"]
+    assert "value" not in box_of(dot, "p")[0]  # values of other tensors only with show_values
 
 
 def test_rankdir_is_passed_to_graphviz_and_bad_arguments_are_refused():
     x = ag.tensor([1.0], requires_grad=True)
-    assert "rankdir=TB" in viz.to_dot(x * 2.0, rankdir="TB").source
-    assert "rankdir=LR" in viz.to_dot(x * 2.0).source
+    assert 'rankdir="LR"' in viz.to_dot(x * 2.0, rankdir="LR").source
+    assert 'rankdir="TB"' in viz.to_dot(x * 2.0).source  # the default: deep graphs grow down, not across
     with pytest.raises(ValueError, match="rankdir"):
         viz.to_dot(x * 2.0, rankdir="diagonal")
     with pytest.raises(ValueError, match="at least one root"):
@@ -219,7 +250,7 @@ def test_show_grads_matches_grad_of_leaves_and_chain_rule_of_intermediates():
     shown = numbers(rows(box_of(dot, "z")[0])["grad"])
     np.testing.assert_allclose(shown, (1 - np.tanh(x.data @ w.data) ** 2).ravel(), rtol=1e-3)
     assert rows(box_of(dot, "loss")[0])["grad"] == "1"
-    assert "grad" in dot.source[dot.source.index("\tlegend"):]
+    assert "grad" in legend(dot)
 
 
 def test_without_retain_graph_intermediate_gradients_are_shown_as_freed_and_the_seed_as_one():
@@ -367,7 +398,7 @@ def test_draw_graph_renders_an_svg_with_one_svg_node_per_box(tmp_path):
     assert len(expected) == 2 + 4 * 2  # x, w, and transpose, matmul, tanh, mean with their results
     root = ElementTree.parse(out).getroot()
     groups = [element.get("class") for element in root.iter() if element.tag.endswith("}g")]
-    assert groups.count("node") == len(expected) + 1  # + the legend
+    assert groups.count("node") == len(expected)
     assert groups.count("cluster") == 1
     assert (tmp_path / "graph.dot").read_text(encoding="utf-8") == viz.to_dot(
         loss, show_values=True, show_grads=True).source
@@ -394,8 +425,8 @@ def test_a_graph_of_thousands_of_boxes_still_renders(tmp_path):
     out = viz.draw_graph(h.sum(), path=tmp_path / "rnn", format="svg")
     groups = [element.get("class") for element in ElementTree.parse(out).getroot().iter()]
     # W, h0, per step: matmul + tanh with their results and a reference to W (but the first),
-    # sum and its result, the legend
-    assert groups.count("node") == 2 + steps * 5 - 1 + 2 + 1
+    # sum and its result
+    assert groups.count("node") == 2 + steps * 5 - 1 + 2
     assert groups.count("cluster") == steps
 
 
@@ -418,3 +449,293 @@ def test_without_dot_draw_graph_writes_the_dot_file_and_says_how_to_install_grap
     for needed in ["apt-get install graphviz", "brew install graphviz", "conda install graphviz",
                    "graphviz.org/download", str(dot_file)]:
         assert needed in message
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+
+def parameter_labels(dot: graphviz.Digraph) -> list[str]:
+    """The labels of the parameter boxes."""
+    return [label for label, attributes in nodes(dot).values() if viz.STYLES["parameter"][0] in attributes]
+
+
+def box_ids(dot: graphviz.Digraph, text: str) -> list[str]:
+    """Ids of the boxes whose label contains `text`."""
+    return [key for key, (label, _) in nodes(dot).items() if text in label]
+
+
+def xor_net_loss(named_data: bool = True) -> tuple[ag.Tensor, object]:
+    """The XOR network's BCE loss (what examples/draw_graph.py draws), and the model."""
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1), nn.Sigmoid())
+    X, y = nn.data.xor()
+    x = ag.tensor(X, name="x" if named_data else None)
+    target = ag.tensor(y, name="y" if named_data else None)
+    loss = nn.BCELoss()(model(x), target)
+    loss.name = "loss"
+    return loss, model
+
+
+def test_parameters_of_an_nn_model_are_named_by_their_path_in_the_model():
+    loss, model = xor_net_loss()
+    assert all(parameter.name is None for parameter in model.parameters())
+    dot = viz.to_dot(loss)
+    tree = {label: ids for label, _, ids in cluster_tree(dot)}
+    for name, box, shape in [("0.weight", "Linear(2→4)", "(4, 2)"), ("0.bias", "Linear(2→4)", "(4,)"),
+                             ("2.weight", "Linear(4→1)", "(1, 4)"), ("2.bias", "Linear(4→1)", "(1,)")]:
+        label, attributes = box_of(dot, name)
+        assert shape in label and viz.STYLES["parameter"][0] in attributes
+        assert box_ids(dot, f"<b>{name}</b>")[0] in tree[box]
+
+
+def test_a_parameter_name_set_by_hand_wins_and_a_sub_module_called_alone_names_its_own():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    model[0].weight.name = "W1"
+    dot = viz.to_dot(model(ag.ones(5, 2)).sum())
+    assert box_ids(dot, "<b>W1</b>") and box_ids(dot, "<b>0.bias</b>") and not box_ids(dot, "0.weight")
+    dot = viz.to_dot(model[2](ag.ones(5, 3)).sum())  # only the Linear was called: its own names
+    assert box_ids(dot, "<b>weight</b>") and box_ids(dot, "<b>bias</b>")
+
+
+def test_a_parameter_used_outside_the_model_call_still_gets_its_path():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 1))
+    loss = model(ag.ones(3, 2)).sum() + (model[0].weight ** 2).sum()  # a weight-decay term, outside
+    assert len(box_ids(viz.to_dot(loss), "<b>0.weight</b>")) == 1
+
+
+def test_any_scope_owner_with_named_parameters_names_the_parameters_it_lists():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+
+    class Model:  # duck typing: ag knows nothing of nn
+        def named_parameters(self):
+            yield "encoder.w", w
+
+    with ag.name_scope("Model", owner=Model()):
+        y = (w * 3.0).sum()
+    assert box_ids(viz.to_dot(y), "<b>encoder.w</b>")
+    with ag.name_scope("NoOwner"):
+        z = (w * 3.0).sum()
+    assert parameter_labels(viz.to_dot(z)) == ["<(2,) float64>"]  # no owner: no name to give
+
+
+# ---------------------------------------------------------------------------------------------- constants
+
+
+def test_constants_a_module_makes_are_drawn_in_its_box_and_named_data_stays_outside():
+    loss, _ = xor_net_loss()
+    dot = viz.to_dot(loss)
+    tree = {label: ids for label, _, ids in cluster_tree(dot)}
+    bce = tree["BCELoss"]
+    literals = {nodes(dot)[key][0] for key in bce if nodes(dot)[key][0] in ("<<b>1</b>>", "<<b>3.72e-44</b>>")}
+    assert literals == {"<<b>1</b>>", "<<b>3.72e-44</b>>"}
+    # 1 - y: computed inside the loss from y, which needs no grad; shown by its value, in the loss's box
+    one_minus_y = [key for key in bce if "value" in nodes(dot)[key][0] and "<b>" not in nodes(dot)[key][0]]
+    assert len(one_minus_y) == 1 and rows(nodes(dot)[one_minus_y[0]][0])["value"] == "[[1],\n [0],\n [0],\n [1]]"
+    inside = set().union(*tree.values())
+    for name in ("x", "y"):
+        assert box_ids(dot, f"<b>{name}</b>")[0] not in inside
+
+
+def test_an_index_op_says_what_it_picks():
+    logits = ag.randn(8, 10, requires_grad=True)
+    labels = np.array([3, 1, 4, 1, 5, 9, 2, 6])
+    picked = logits[np.arange(8), labels]
+    masked = logits[logits.data > 0]
+    assert ops(viz.to_dot(picked.sum() + masked.sum())) == [
+        "add", "getitem[arange(8), (8,) int64]", "getitem[mask (8, 10)]", "sum", "sum"]
+
+
+# ---------------------------------------------------------------------------------------------- collapse
+
+
+def folded_boxes(dot: graphviz.Digraph) -> dict[str, str]:
+    """The folded boxes' labels as plain text lines joined by " | ", keyed by id."""
+    found = {}
+    for key, (label, _) in nodes(dot).items():
+        if key.startswith("mod"):
+            text = re.sub(r"<[^>]+>", " | ", label[1:-1].replace("<br/>", " | "))
+            found[key] = " | ".join(part.strip() for part in html.unescape(text).split("|") if part.strip())
+    return found
+
+
+def test_collapse_folds_a_loss_into_one_box_with_its_input_and_output_shapes():
+    loss, _ = xor_net_loss()
+    full, folded = viz.to_dot(loss), viz.to_dot(loss, collapse=["BCELoss"])
+    bce_ops = ["add", "log", "log", "maximum", "maximum", "mean", "mul", "mul", "neg", "sub"]
+    remaining = list(ops(full))
+    for op in bce_ops:
+        remaining.remove(op)
+    assert ops(folded) == remaining
+    assert "BCELoss" not in [label for label, _, _ in cluster_tree(folded)]
+    (box_id, text), = folded_boxes(folded).items()
+    assert text == "BCELoss | 10 ops, 4 constants folded | in: (4, 1) float64, (4, 1) float64 | out: scalar float64"
+    arrows = edges(folded)
+    (sigmoid_out,) = [key for key in {label: ids for label, _, ids in cluster_tree(folded)}["Sigmoid"]
+                      if key.startswith("t")]
+    into = {tail: attributes for tail, head, attributes in arrows if head == box_id}
+    y_id = box_ids(folded, "<b>y</b>")[0]
+    assert set(into) == {sigmoid_out, y_id} and "dashed" in into[y_id] and "dashed" not in into[sigmoid_out]
+    (out_id,) = [head for tail, head, _ in arrows if tail == box_id]
+    assert out_id == box_ids(folded, "<b>loss</b>")[0]
+    assert "module call folded by collapse=" in legend(folded)
+
+
+def test_collapse_by_class_name_folds_every_call_and_lists_the_parameters_it_hides():
+    loss, _ = xor_net_loss()
+    loss.backward(retain_graph=True)
+    dot = viz.to_dot(loss, collapse="Linear", show_grads=True)
+    texts = sorted(folded_boxes(dot).values())
+    assert texts == [
+        "Linear(2→4) | 3 ops folded | in: (4, 2) float64 | out: (4, 4) float64 | params: 0.weight, 0.bias",
+        "Linear(4→1) | 3 ops folded | in: (4, 4) float64 | out: (4, 1) float64 | params: 2.weight, 2.bias"]
+    assert not box_ids(dot, "weight</b>")
+    # the tensor leaving a folded box is drawn, with its gradient
+    (linear_out,) = [head for tail, head, _ in edges(dot) if tail in folded_boxes(dot) and
+                     "(4, 4) float64" in nodes(dot)[head][0]]
+    assert "grad" in rows(nodes(dot)[linear_out][0])
+    by_label = viz.to_dot(loss, collapse=["Linear(4→1)"])
+    assert [text.split(" | ")[0] for text in folded_boxes(by_label).values()] == ["Linear(4→1)"]
+
+
+def test_collapse_by_depth_keeps_that_many_levels_of_boxes_open():
+    loss, _ = xor_net_loss()
+    outermost = folded_boxes(viz.to_dot(loss, collapse=0))
+    assert sorted(text.split(" | ")[0] for text in outermost.values()) == ["BCELoss", "Sequential"]
+    assert "Sequential | 8 ops folded" in " ".join(outermost.values())
+    inner = viz.to_dot(loss, collapse=1)
+    assert sorted(text.split(" | ")[0] for text in folded_boxes(inner).values()) == [
+        "Linear(2→4)", "Linear(4→1)", "Sigmoid", "Tanh"]
+    tree = {label: ids for label, _, ids in cluster_tree(inner)}
+    assert set(tree) == {"Sequential", "BCELoss"} and set(folded_boxes(inner)) <= tree["Sequential"]
+    assert ops(viz.to_dot(loss, collapse=5)) == ops(viz.to_dot(loss))
+
+
+def test_bad_collapse_arguments_are_refused_with_the_boxes_there_are():
+    loss, _ = xor_net_loss()
+    with pytest.raises(ValueError, match=r"\['BCELos'\] matches no module box.*'BCELoss'.*'Tanh'"):
+        viz.to_dot(loss, collapse=["BCELos"])
+    with pytest.raises(ValueError, match=">= 0"):
+        viz.to_dot(loss, collapse=-1)
+    for bad in (True, 1.5, [1]):
+        with pytest.raises(TypeError, match="collapse"):
+            viz.to_dot(loss, collapse=bad)
+
+
+# ---------------------------------------------------------------------------------------------- layout
+
+
+def test_a_module_box_is_kept_below_the_box_feeding_it():
+    """The second Linear's weight gets an invisible arrow from the Tanh's result (else dot lifts the
+    weight beside the Tanh box); its bias, used further down, needs none."""
+    loss, _ = xor_net_loss()
+    dot = viz.to_dot(loss)
+    tanh_out = next(key for key in {label: ids for label, _, ids in cluster_tree(dot)}["Tanh"] if key.startswith("t"))
+    arrows = ordering_edges(dot)
+    assert (tanh_out, box_ids(dot, "<b>2.weight</b>")[0]) in arrows
+    assert not [tail for tail, head in arrows if head in box_ids(dot, "<b>2.bias</b>")]
+    assert len(arrows) == 3  # 2.weight, and the 1 and the clamp of the loss's first ops
+
+
+def svg_cluster_boxes(path) -> dict[str, tuple[float, float, float, float]]:
+    """label -> (left, top, right, bottom) of each module box in a rendered SVG (first of a label)."""
+    svg = "{http://www.w3.org/2000/svg}"
+    found = {}
+    for group in ElementTree.parse(path).getroot().iter(svg + "g"):
+        if group.get("class") != "cluster":
+            continue
+        outline = group.find(svg + "path")  # a rounded box is a path, a square one a polygon
+        coordinates = outline.get("d") if outline is not None else group.find(svg + "polygon").get("points")
+        points = np.array([float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", coordinates)]).reshape(-1, 2)
+        label = "".join(text.text or "" for text in group.iter(svg + "text"))
+        found.setdefault(label, (points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max()))
+    return found
+
+
+@needs_dot
+def test_rendered_module_boxes_stack_in_the_order_data_flows_through_them(tmp_path):
+    loss, _ = xor_net_loss()
+    boxes = svg_cluster_boxes(viz.draw_graph(loss, path=tmp_path / "xor", format="svg"))
+    order = ["Linear(2→4)", "Tanh", "Linear(4→1)", "Sigmoid"]
+    for upper, lower in zip(order, order[1:]):
+        assert boxes[upper][3] < boxes[lower][1], f"{lower} is not below {upper}"
+    assert boxes["Sequential"][3] < boxes["BCELoss"][1]
+
+
+# ---------------------------------------------------------------------------------------------- without graphviz
+
+
+def test_importing_autograd_lite_does_not_import_graphviz():
+    code = "import sys, autograd_lite, nn; print('graphviz' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.strip() == "False"
+
+
+@pytest.fixture
+def without_graphviz_package(monkeypatch):
+    """As if `pip install graphviz` had never run (None in sys.modules makes the import fail)."""
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    viz.dot._picture_class.cache_clear()
+    yield
+    viz.dot._picture_class.cache_clear()
+
+
+@needs_dot
+def test_without_the_graphviz_package_to_dot_says_pip_install_and_draw_graph_still_draws(
+        tmp_path, without_graphviz_package):
+    loss = xor_like_graph()
+    with pytest.raises(ImportError, match="pip install graphviz"):
+        viz.to_dot(loss)
+    out = viz.draw_graph(loss, path=tmp_path / "graph", format="svg")
+    assert ElementTree.parse(out).getroot().tag.endswith("svg")
+
+
+@needs_dot
+def test_in_jupyter_the_picture_displays_as_svg():
+    bundle = viz.to_dot(xor_like_graph())._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"] and bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_in_jupyter_without_dot_the_picture_shows_how_to_install_graphviz(tmp_path, monkeypatch):
+    dot = viz.to_dot(xor_like_graph())
+    assert isinstance(dot, graphviz.Digraph)
+    empty = tmp_path / "empty_bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    bundle = dot._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    for needed in ["not on PATH", "apt-get install graphviz", "brew install graphviz", "conda install graphviz"]:
+        assert needed in bundle["text/plain"] and needed in bundle["text/html"]
+
+
+def test_in_jupyter_a_dot_that_graphviz_cannot_run_also_shows_the_install_help(monkeypatch):
+    from graphviz import jupyter_integration
+
+    def not_found(*args, **kwargs):
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(jupyter_integration.JupyterIntegration, "_repr_mimebundle_", not_found)
+    monkeypatch.setattr(viz.dot.shutil, "which", lambda name: "/usr/bin/dot")
+    assert "apt-get install graphviz" in viz.to_dot(xor_like_graph())._repr_mimebundle_()["text/plain"]
+
+
+def test_draw_graph_refuses_options_to_dot_does_not_take(tmp_path):
+    with pytest.raises(TypeError, match="show_value"):
+        viz.draw_graph(xor_like_graph(), path=tmp_path / "graph", show_value=True)
+
+
+@needs_dot
+@pytest.mark.parametrize("collapse", [None, "Cell"])
+def test_an_unrolled_recurrent_net_is_drawn_as_a_narrow_column_not_a_staircase(tmp_path, collapse):
+    """Each step reads the shared W through a "used again" box; unchecked, every step's box sat one
+    row higher than the last and the 50 steps drifted right into a staircase 6,295 px wide."""
+    w = ag.tensor(np.eye(3) * 0.5, requires_grad=True, name="W")
+    h = ag.tensor(np.ones((1, 3)))
+    for _ in range(50):
+        with ag.name_scope("Cell"):
+            h = (h @ w).tanh()
+    out = viz.draw_graph(h.sum(), path=tmp_path / "rnn", format="svg", collapse=collapse)
+    width_pt = float(ElementTree.parse(out).getroot().get("width").removesuffix("pt"))
+    assert width_pt * 96 / 72 < 500
