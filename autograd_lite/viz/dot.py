@@ -58,8 +58,8 @@ from dataclasses import dataclass, field
 import graphviz
 import numpy as np
 
-from .graph import Function, Scope
-from .tensor import Tensor
+from autograd_lite.graph import Function, Scope
+from autograd_lite.tensor import Tensor
 
 __all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError"]
 

@@ -1,0 +1,5 @@
+"""Pictures of the computation graph and of the backward pass (``ag.viz``)."""
+from autograd_lite.viz.dot import *  # noqa: F401,F403
+from autograd_lite.viz.dot import MAX_ARROWS_FROM_TENSOR, STYLES, GraphvizNotFoundError, draw_graph, to_dot
+
+__all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError", "STYLES", "MAX_ARROWS_FROM_TENSOR"]
