@@ -127,8 +127,9 @@ def _graph_dot(walk: _Walk, frame: _Frame | None = None, frame_number: int = 0) 
     for key, info in walk.tensors.items():
         shape = f"{'scalar' if not info.shape else info.shape} {info.dtype}"
         if info.step is not None:
-            lines = [f'<b>{_text(info.step.op)}</b> <font point-size="8" color="#707070">step {info.step.number}</font>',
-                     (f"<b>{_text(info.name)}</b> " if info.named else "") + shape]
+            # &#160; between differently styled runs: a browser drops a plain space at the start of an SVG text
+            lines = [f'<b>{_text(info.step.op)}</b>&#160;<font point-size="8" color="#707070">step {info.step.number}</font>',
+                     (f"<b>{_text(info.name)}</b>&#160;" if info.named else "") + shape]
         else:
             name = f"<b>{_text(info.name)}</b>" if info.named or info.literal else f"<i>{info.kind}</i>"
             lines = [name, shape]

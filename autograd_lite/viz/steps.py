@@ -39,7 +39,8 @@ from ..tensor import Tensor, seed_gradient
 
 __all__ = ["explain_backward", "BackwardExplanation", "Step", "Share"]
 
-RULE_WIDTH = 34  # characters of rule text per line in the table
+RULE_WIDTH = 34  # characters per line of the rule and of each gradient sent, in the table
+SHARE_WIDTH = 60
 
 
 # ----------------------------------------------------------------------------------------------
@@ -280,7 +281,8 @@ class BackwardExplanation:
         shapes = ", ".join(str(self.tensors[key].shape) for key in step.inputs)
         return [[str(step.number)], [step.op], textwrap.wrap(step.rule, RULE_WIDTH) or [""],
                 [f"{shapes} -> {self.tensors[step.node].shape}"], [summary(step.g)],
-                [share_text(share, self.tensors) for share in step.shares]]
+                [line for share in step.shares
+                 for line in textwrap.wrap(share_text(share, self.tensors), SHARE_WIDTH, subsequent_indent="    ")]]
 
     def title(self) -> str:
         """The line above the table: where the walk starts."""

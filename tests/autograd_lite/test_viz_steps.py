@@ -92,8 +92,9 @@ def test_explain_backward_follows_the_walk_and_shows_each_gradient():
     assert table[0] == "backward from sum#1 (): seed dL/dL = 1; 4 steps, newest node first"
     assert table[1].split()[:3] == ["step", "op", "rule"]
     assert [line.split()[1] for line in table[3:] if re.match(r"\s+\d+  ", line)] == WALK_ORDER
-    tanh_row = next(line for line in table if re.match(r"\s+3  tanh", line))
-    assert f"x -> mul#4 (2,): {summary(a_from_tanh.gradient)}; its 2nd gradient: total {summary(expected['da'])}" in tanh_row
+    tanh_row = table[[i for i, line in enumerate(table) if re.match(r"\s+3  tanh", line)][0]:][:2]  # wrapped in two
+    assert " ".join(" ".join(tanh_row).split()).endswith(
+        f"x -> mul#4 (2,): {summary(a_from_tanh.gradient)}; its 2nd gradient: total {summary(expected['da'])}")
     assert table[-1] == f"gradients of the parameters: x {summary(expected['x'])}, w {summary(expected['w'])}"
     assert "<table>" in explanation._repr_html_() and "its 2nd gradient" in explanation._repr_html_()
 
