@@ -305,6 +305,12 @@ for (const key of Object.keys(DATA.grads)) {
   text.setAttribute("text-anchor", "middle");
   gradText[key] = text;
 }
+// Centre the current op in the graph's pane (scrolling only the pane, never a notebook around the page).
+function reveal(node) {
+  const pane = byId("graph"), box = node.getBoundingClientRect(), view = pane.getBoundingClientRect();
+  pane.scrollTop += (box.top + box.bottom - view.top - view.bottom) / 2;
+  pane.scrollLeft += (box.left + box.right - view.left - view.right) / 2;
+}
 function show(k) {
   k = Math.max(0, Math.min(last, k));
   const frame = DATA.frames[k];
@@ -328,7 +334,7 @@ function show(k) {
     const div = document.createElement("div"); div.className = kind; div.textContent = text; return div; }));
   document.querySelectorAll("#order li").forEach((li, i) =>
     li.className = i + 1 === k ? "current" : i + 1 < k ? "done" : "");
-  if (frame.current) byId(frame.current).scrollIntoView({block: "nearest", inline: "nearest"});
+  if (frame.current) reveal(byId(frame.current));
   if (location.protocol !== "about:") history.replaceState(null, "", "#step=" + k);
 }
 byId("prev").onclick = () => show(Number(slider.value) - 1);

@@ -2,6 +2,7 @@
 under 60 s, and print and draw what they say they do. They are stored without outputs."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import time
@@ -19,6 +20,8 @@ TIME_LIMIT = 60  # seconds per notebook, kernel start included
 
 def run(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: Path | None) -> tuple[list[str], set[str], float]:
     """Execute a notebook in `tmp_path` (its files go there) on this tree; its texts and output types."""
+    if name.startswith(("03", "04")):
+        pytest.importorskip("matplotlib", reason="notebooks 3 and 4 draw with matplotlib (pip install matplotlib)")
     monkeypatch.setenv("PYTHONPATH", str(REPO))                 # this tree, whatever else is installed
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     monkeypatch.setenv("HOME", str(tmp_path))                   # no ~/.cache/autograd_lite from elsewhere
@@ -78,8 +81,12 @@ def test_seeing_the_backward_pass(tmp_path, monkeypatch):
     assert re.search(r"11  sigmoid .* x -> Z2 \(1, 4\): \[0\.125, -0\.166, -0\.0447, 0\.191\]", printed)
     largest = float(re.search(r"largest difference: (\S+)", printed).group(1))
     assert largest < 1e-15                                                   # autodiff = the tutorial's backward_prop
-    assert {"image/svg+xml", "text/html", "image/gif"} <= kinds              # graphs, the stepping page, the GIF
-    assert (tmp_path / "xor_backward.html").exists() and (tmp_path / "xor_backward.gif").exists()
+    assert {"image/svg+xml", "text/html"} <= kinds                           # graphs, the stepping page
+    assert (tmp_path / "xor_backward.html").exists()
+    if importlib.util.find_spec("PIL") is not None:
+        assert "image/gif" in kinds and (tmp_path / "xor_backward.gif").exists()
+    else:
+        assert "needs Pillow" in printed
 
 
 def test_autodiff_vs_hand_vs_numerical(tmp_path, monkeypatch):
