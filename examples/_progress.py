@@ -48,6 +48,7 @@ class Progress:
             print(line)
 
     def close(self) -> None:
+        """Remove the bar (the plain fallback has nothing to close)."""
         if self.bar is not None:
             self.bar.close()
 

@@ -131,7 +131,7 @@ def _graph_dot(walk: _Walk, frame: _Frame | None = None, frame_number: int = 0) 
             lines = [f'<b>{_text(info.step.op)}</b>&#160;<font point-size="8" color="#707070">step {info.step.number}</font>',
                      (f"<b>{_text(info.name)}</b>&#160;" if info.named else "") + shape]
         else:
-            name = f"<b>{_text(info.name)}</b>" if info.named or info.literal else f"<i>{info.kind}</i>"
+            name = f"<b>{_text(info.name)}</b>" if info.named or info.literal else f"<i>{_text(info.name)}</i>"
             lines = [name, shape]
         if key in grad_texts:
             shown = [text for number, text in grad_texts[key] if number <= frame_number] if frame else []
@@ -162,8 +162,9 @@ def _graph_dot(walk: _Walk, frame: _Frame | None = None, frame_number: int = 0) 
             edges.append(f"{source} -> {key} [{attributes}]")
     return "\n".join([
         "digraph backward {",
+        # labelloc=b: drawn bottom-up, "b" puts each module box's label at its top
         f'graph [rankdir=BT fontname="{FONT}" fontsize=11 nodesep=0.25 ranksep=0.3 bgcolor=white '
-        'labeljust=l style="rounded,filled" color="#5d6d7e" fillcolor="#f4f6fb"]',
+        'labeljust=l labelloc=b style="rounded,filled" color="#5d6d7e" fillcolor="#f4f6fb"]',
         f'node [shape=box fontname="{FONT}" fontsize=10 margin="0.08,0.04" height=0.3]',
         'edge [arrowsize=0.6 color="#566573"]',
         *_clusters(placed),

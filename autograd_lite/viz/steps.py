@@ -134,8 +134,10 @@ class _Recorder:
         self.arrivals: dict[str, int] = {}
         self.grads_before: list[tuple[Function, Any]] = []
         self.roots = [self.key(root.grad_fn, root.name) for root in roots]
-        for key in self.roots:
+        for key in self.roots:  # each root starts with its seed, dL/dL = 1: a gradient like any other
             self.tensors[key].kind = "root"
+            self.totals[key] = self.totals.get(key, 0) + np.ones(self.tensors[key].shape)
+            self.arrivals[key] = self.arrivals.get(key, 0) + 1
 
     def key(self, obj: Tensor | Function, root_name: str | None = None) -> str:
         """The key of a leaf tensor, or of a node (and the tensor it produced)."""
@@ -152,8 +154,8 @@ class _Recorder:
         else:
             kind = "parameter" if obj.requires_grad else "constant"
             literal = _number(obj.data.item()) if kind == "constant" and obj.size == 1 else None
-            name = obj.name or literal or kind
-            self.tensors[key] = TensorInfo(key, kind, name, bool(obj.name), obj.shape, obj.dtype, literal)
+            self.tensors[key] = TensorInfo(key, kind, obj.name or literal or "", bool(obj.name), obj.shape,
+                                           obj.dtype, literal)
         return key
 
     def on_step(self, node: Function, g: Any, input_grads: tuple) -> None:
@@ -233,8 +235,20 @@ def record_walk(roots: tuple[Tensor, ...], caller: str) -> _Walk:
         for node, grad in recorder.grads_before:
             node.grad = grad
     walk = _Walk(recorder.steps, recorder.tensors, recorder.roots)
+    _name_unnamed_leaves(walk)
     _place_leaves(walk)
     return walk
+
+
+def _name_unnamed_leaves(walk: _Walk) -> None:
+    """Unnamed parameters become "parameter 1", "parameter 2", ..., numbered in the reverse of the
+    order the walk meets them (for a stack of layers: from the input side); data becomes "constant"."""
+    unnamed = [info for info in walk.tensors.values() if not info.name]
+    parameters = [info for info in unnamed if info.kind == "parameter"]
+    for number, info in enumerate(reversed(parameters), 1):
+        info.name = f"parameter {number}"
+    for info in unnamed:
+        info.name = info.name or info.kind
 
 
 def share_text(share: Share, tensors: dict[str, TensorInfo]) -> str:
@@ -274,8 +288,13 @@ class BackwardExplanation:
             for share in step.shares:
                 if share.total is not None:
                     last[share.target] = share.total
-        self.gradients = {self.tensors[key].name: grad for key, grad in last.items()
-                          if self.tensors[key].kind == "parameter"}
+        self.gradients: dict[str, np.ndarray] = {}
+        for key, grad in last.items():
+            if self.tensors[key].kind == "parameter":
+                name = self.tensors[key].name
+                while name in self.gradients:  # two tensors named alike: both stay listed
+                    name += "'"
+                self.gradients[name] = grad
 
     def _cells(self, step: Step) -> list[list[str]]:
         shapes = ", ".join(str(self.tensors[key].shape) for key in step.inputs)

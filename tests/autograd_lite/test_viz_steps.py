@@ -135,6 +135,19 @@ def test_named_intermediates_keep_their_names():
     assert explanation.steps[1].shares[1].arrival == 2                  # hidden * hidden: used twice by one op
 
 
+def test_several_roots_each_start_from_their_seed():
+    """backward from (a, b) with b = 3a: a's seed 1 and the 3 from b add up, as in backward."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
+    a = (x * x).sum()
+    b = a * 3.0
+    explanation = viz.explain_backward(a, b)
+    assert [step.op for step in explanation.steps] == ["mul", "sum", "mul"]
+    to_a = explanation.steps[0].shares[0]
+    assert (to_a.arrival, float(to_a.gradient), float(to_a.total)) == (2, 3.0, 4.0)
+    assert float(explanation.steps[1].g) == 4.0
+    np.testing.assert_array_equal(explanation.gradients["x"], [8.0, 16.0])     # d(a + 3a)/dx = 4 * 2x
+
+
 def test_bad_roots_are_refused_clearly():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match=r"explain_backward needs at least one root Tensor"):
