@@ -4,7 +4,8 @@ The teaching question "does autodiff give the gradient I derived by hand, and
 what would the numerical gradient have cost?" in one call:
 
     result = ag.compare_gradients(loss_fn, {"W1": W1, "b1": b1}, hand_grads=my_backprop)
-    print(result)                  # aligned table, one block per parameter
+    print(result)                  # aligned table, one block per parameter; pairs that disagree are marked
+    result.ok                      # True when every pair agrees within the tolerance
     result["W1"].difference("autodiff", "hand").max_abs
     result.cost_ratio              # numerical time / autodiff time
 
@@ -16,7 +17,7 @@ and calls `loss_fn()` again, two calls per element.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -57,6 +58,14 @@ def difference(a: np.ndarray, b: np.ndarray, rel_floor: float = 1e-8) -> Differe
     return Difference(float(gap.max()), float(gap.mean()), float((gap / scale).max()))
 
 
+def outside_tolerance(a: np.ndarray, b: np.ndarray, atol: float, rtol: float) -> int:
+    """How many elements break |a - b| <= atol + rtol * max(|a|, |b|) (NaN breaks it too)."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    within = np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b))
+    return int(within.size - np.count_nonzero(within))
+
+
 @dataclass(frozen=True)
 class ParameterComparison:
     """One parameter: its gradients by each method and the differences between them."""
@@ -66,6 +75,7 @@ class ParameterComparison:
     gradients: dict[str, np.ndarray]          # "autodiff", "numerical" and, when given, "hand"
     differences: dict[tuple[str, str], Difference]
     numerical_seconds: float                  # the numerical gradient of this parameter alone
+    outside: dict[tuple[str, str], int] = field(default_factory=dict)  # elements outside tolerance, per pair
 
     def difference(self, a: str, b: str) -> Difference:
         """The difference between methods `a` and `b` (in either order)."""
@@ -84,6 +94,8 @@ class GradientComparison:
     parameters: list[ParameterComparison]
     seconds: dict[str, float]                 # wall time of one full gradient, per method
     eps: float
+    atol: float = 1e-5
+    rtol: float = 1e-3
 
     def __getitem__(self, name: str) -> ParameterComparison:
         for row in self.parameters:
@@ -94,6 +106,15 @@ class GradientComparison:
     @property
     def has_hand(self) -> bool:
         return HAND in self.seconds
+
+    @property
+    def ok(self) -> bool:
+        """True when every pair of methods agrees within the tolerance for every element."""
+        return not self.mismatches()
+
+    def mismatches(self) -> list[tuple[str, str, str]]:
+        """(parameter, method, method) for every pair outside the tolerance."""
+        return [(row.name, a, b) for row in self.parameters for (a, b), count in row.outside.items() if count]
 
     @property
     def cost_ratio(self) -> float:
@@ -113,22 +134,25 @@ class GradientComparison:
         return [
             {"parameter": row.name, "shape": row.shape, "a": a, "b": b,
              "max_abs": diff.max_abs, "mean_abs": diff.mean_abs, "max_rel": diff.max_rel,
-             "numerical_seconds": row.numerical_seconds}
+             "outside_tolerance": row.outside.get((a, b), 0), "numerical_seconds": row.numerical_seconds}
             for row in self.parameters for (a, b), diff in row.differences.items()
         ]
 
     def table(self) -> str:
         """The aligned text table that `print(result)` shows."""
-        header = ("parameter", "shape", "comparison", "max |diff|", "mean |diff|", "max rel diff", "numerical time")
+        header = ("parameter", "shape", "comparison", "max |diff|", "mean |diff|", "max rel diff", "numerical time",
+                  "agree?")
         lines = []
         for row in self.parameters:
             for i, ((a, b), diff) in enumerate(row.differences.items()):
                 first = i == 0
+                outside = row.outside.get((a, b), 0)
                 lines.append((
                     row.name if first else "", str(row.shape) if first else "",
                     f"{_TITLES[a]} vs {_TITLES[b]}",
                     f"{diff.max_abs:.2e}", f"{diff.mean_abs:.2e}", f"{diff.max_rel:.2e}",
                     _format_seconds(row.numerical_seconds) if first else "",
+                    f"<< NO: {outside:,} of {int(np.prod(row.shape)):,} elements" if outside else "yes",
                 ))
         widths = [max(len(cell) for cell in column) for column in zip(header, *lines)]
         numeric = {3, 4, 5, 6}  # right-align numbers so their exponents line up
@@ -149,11 +173,22 @@ class GradientComparison:
             render(header),
             render(["-" * w for w in widths]),
             *(render(line) for line in lines),
+            self.verdict(),
             "time for one full gradient:",
             *timings,
             f"numerical / autodiff time: {ratio:,.0f}x" if ratio >= 100 else
             f"numerical / autodiff time: {ratio:.1f}x",
         ])
+
+    def verdict(self) -> str:
+        """The summary line: do all pairs agree within the tolerance, and if not, which do not."""
+        rule = f"|a - b| <= {self.atol:g} + {self.rtol:g} * max(|a|, |b|) for every element"
+        total = sum(len(row.differences) for row in self.parameters)
+        mismatches = self.mismatches()
+        if not mismatches:
+            return f"all {total} comparisons agree: {rule}"
+        names = ", ".join(f"{name} ({_TITLES[a]} vs {_TITLES[b]})" for name, a, b in mismatches)
+        return f"DISAGREE: {len(mismatches)} of {total} comparisons break {rule}: {names}"
 
     def __str__(self) -> str:
         return self.table()
@@ -242,6 +277,9 @@ def compare_gradients(
     eps: float = 1e-6,
     repeat: int = 5,
     rel_floor: float = 1e-8,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    progress: Callable[[int, int], Any] | None = None,
 ) -> GradientComparison:
     """Compute d loss / d param by autodiff, by central differences and (optionally) by hand; compare.
 
@@ -254,6 +292,10 @@ def compare_gradients(
     repeat:     autodiff and hand-derived gradients are cheap, so each is timed as the median of
                 `repeat` runs; the numerical gradient (2 loss evaluations per element) runs once.
     rel_floor:  magnitudes below this count as rel_floor in the relative differences.
+    atol, rtol: two gradients agree where |a - b| <= atol + rtol * max(|a|, |b|) (gradcheck's
+                defaults); every pair that does not is marked in the table, and `result.ok` is False.
+    progress:   called as progress(done, total) after each loss evaluation of the numerical gradient
+                (it can take minutes: 2 evaluations per parameter element), e.g. to draw a bar.
 
     Parameters' `.grad` is left untouched (autodiff goes through ag.grad).
     """
@@ -272,10 +314,20 @@ def compare_gradients(
         for per_param, array in zip(gradients, _hand_arrays(hand_grads, named)):
             per_param[HAND] = array
 
+    evaluations, total = 0, 2 * sum(tensor.size for tensor in tensors)
+
+    def evaluate(_: Tensor) -> Tensor:
+        # numerical_gradient calls f(tensor); loss_fn reads the nudged tensor through its closure.
+        nonlocal evaluations
+        loss = loss_fn()
+        evaluations += 1
+        if progress is not None:
+            progress(evaluations, total)
+        return loss
+
     numerical_seconds = []
     for per_param, tensor in zip(gradients, tensors):
-        # numerical_gradient calls f(tensor); loss_fn reads the nudged tensor through its closure.
-        (per_param[NUMERICAL],), elapsed = timed(lambda: numerical_gradient(lambda _: loss_fn(), tensor, eps=eps), 1)
+        (per_param[NUMERICAL],), elapsed = timed(lambda: numerical_gradient(evaluate, tensor, eps=eps), 1)
         numerical_seconds.append(elapsed)
     seconds[NUMERICAL] = sum(numerical_seconds)
 
@@ -287,7 +339,9 @@ def compare_gradients(
             differences={(a, b): difference(per_param[a], per_param[b], rel_floor)
                          for a, b in PAIRS if a in per_param and b in per_param},
             numerical_seconds=elapsed,
+            outside={(a, b): outside_tolerance(per_param[a], per_param[b], atol, rtol)
+                     for a, b in PAIRS if a in per_param and b in per_param},
         )
         for (name, tensor), per_param, elapsed in zip(named, gradients, numerical_seconds)
     ]
-    return GradientComparison(parameters=rows, seconds=seconds, eps=eps)
+    return GradientComparison(parameters=rows, seconds=seconds, eps=eps, atol=atol, rtol=rtol)

@@ -225,6 +225,7 @@ def run_backward(
     create_graph: bool,
     keep: frozenset = frozenset(),
     claimed: set | None = None,
+    on_step: Any = None,
 ) -> dict:
     """Propagate `seeds` (dL/droot) back through the graph: the chain rule, node by node.
 
@@ -239,6 +240,8 @@ def run_backward(
     With `retain_graph` each node keeps its gradient (for pictures); the memory
     owners of those arrays go into `claimed`, so that no leaf's `.grad` made
     from them later shares their memory (see tensor.own_gradient).
+    `on_step(node, g, input_grads)`, when given, is called once per node right
+    after its rule ran (pictures of the backward pass are built on it).
     """
     grads: dict = {}
     ready: list = []  # heap of (-sequence, node): the newest node first
@@ -274,6 +277,8 @@ def run_backward(
             else:
                 xs, y = node.saved, node.value
             input_grads = node.backward(g, y, *xs)
+            if on_step is not None:
+                on_step(node, g, input_grads)
             for parent, needs_grad, gx, x in zip(node.parents, node.needs, input_grads, xs):
                 if not needs_grad or gx is None:
                     continue

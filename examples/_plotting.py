@@ -34,25 +34,44 @@ def save_plot(path: Path, what: str, draw: Callable[[Any], None], figsize: tuple
     return path
 
 
-def draw_curves(axes: Any, curves: dict[str, tuple[Sequence[float], Sequence[float]]],
-                xlabel: str, ylabel: str, title: str, log_y: bool = False) -> None:
-    """Labelled line plots of (x, y) curves on one Axes."""
-    for label, (x, y) in curves.items():
-        axes.plot(x, y, label=label)
+def draw_curves(axes: Any, curves: dict[str, tuple], xlabel: str, ylabel: str, title: str,
+                log_y: bool = False, log_x: bool = False) -> None:
+    """Labelled line plots on one Axes; each curve is (x, y) or (x, y, matplotlib style keywords)."""
+    from matplotlib.ticker import FormatStrFormatter
+
+    for label, (x, y, *style) in curves.items():
+        axes.plot(x, y, label=label, **(style[0] if style else {}))
     axes.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    if log_y:
-        axes.set_yscale("log")
+    for wanted, axis, scale in ((log_x, axes.xaxis, axes.set_xscale), (log_y, axes.yaxis, axes.set_yscale)):
+        if wanted:
+            scale("log")
+            if axis is axes.yaxis:  # plain numbers (0.1, 0.2) rather than 10^-1, 2 x 10^-1
+                axis.set_major_formatter(FormatStrFormatter("%.2g"))
+                axis.set_minor_formatter(FormatStrFormatter("%.2g"))
     if len(curves) > 1:
         axes.legend()
 
 
 def draw_decision_boundary(axes: Any, predict: Callable[[np.ndarray], np.ndarray],
                            points: np.ndarray, labels: np.ndarray, title: str) -> None:
-    """Shade the plane by predict(grid points (n, 2)) -> class per point, and scatter the data."""
+    """Shade the plane by predict(grid points (n, 2)) -> class per point, scatter the data, and say
+    in a legend which colour is which class (shaded: predicted; dots: the data's labels)."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
     margin = 0.5
     (x_min, y_min), (x_max, y_max) = points.min(axis=0) - margin, points.max(axis=0) + margin
     xs, ys = np.meshgrid(np.linspace(x_min, x_max, 200), np.linspace(y_min, y_max, 200))
-    classes = predict(np.column_stack([xs.ravel(), ys.ravel()])).reshape(xs.shape)
-    axes.contourf(xs, ys, classes, alpha=0.3, cmap="coolwarm")
-    axes.scatter(points[:, 0], points[:, 1], c=labels, cmap="coolwarm", edgecolors="k")
+    predicted = predict(np.column_stack([xs.ravel(), ys.ravel()])).reshape(xs.shape)
+    classes = np.unique(np.concatenate([np.unique(labels), np.unique(predicted)]))
+    colours = colormaps["coolwarm"](np.linspace(0, 1, len(classes)))
+    index = np.searchsorted(classes, predicted)
+    axes.contourf(xs, ys, index, levels=np.arange(len(classes) + 1) - 0.5, colors=colours, alpha=0.3)
+    handles = [Patch(facecolor=colour, alpha=0.3, label=f"predicted {c}") for c, colour in zip(classes, colours)]
+    for c, colour in zip(classes, colours):
+        mine = labels == c
+        if mine.any():
+            handles.append(axes.scatter(points[mine, 0], points[mine, 1], color=colour, edgecolors="k",
+                                        label=f"data labelled {c}"))
     axes.set(xlabel="x1", ylabel="x2", title=title)
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, fontsize=9)

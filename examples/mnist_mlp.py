@@ -16,6 +16,7 @@ import time
 from typing import Sequence
 
 import numpy as np
+from _progress import Progress
 from _seed_cli import add_data_option, load_mnist
 
 import autograd_lite as ag
@@ -54,12 +55,15 @@ def main(argv: Sequence[str] | None = None) -> float:
 
     for epoch in range(1, args.epochs + 1):
         start, total_loss = time.perf_counter(), 0.0
+        progress = Progress(len(batches), f"epoch {epoch}")
         for images, labels in batches:
             loss = loss_fn(model(images), labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             total_loss += loss.item()
+            progress.update(loss=loss.item())
+        progress.close()
         test_accuracy = accuracy(model, X_test, y_test)
         print(f"epoch {epoch}: mean train loss {total_loss / len(batches):.4f}, "
               f"test accuracy {test_accuracy:.2%} ({time.perf_counter() - start:.1f} s; "

@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             predictions.append(float(prediction[0, 0]))
 
     save_plot(args.out / "seed001_loss.png", "loss curve", lambda ax: draw_curves(
-        ax, {"mean |error|": (range(EPOCHS), error_history)}, "Epoch", "Loss", "Single neuron: error per epoch"),
+        ax, {"mean |error|": (range(1, EPOCHS + 1), error_history)}, "Epoch (log scale)", "Loss (log scale)",
+        "Single neuron: error per epoch", log_y=True, log_x=True),
         figsize=(15, 5))
     return {"predictions": predictions, "weights": weights.data.ravel().tolist(), "error_history": error_history}
 

@@ -29,11 +29,11 @@ from typing import Any, Sequence
 
 import numpy as np
 from _plotting import draw_curves, save_plot
+from _progress import EvaluationProgress, Progress
 from _seed_cli import add_data_option, load_mnist, make_parser, parse
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compare import timed
 
 INPUT_SIZE, HIDDEN_SIZE, OUTPUT_SIZE = 784, 50, 10
 WEIGHT_INIT_STD = 0.01
@@ -106,7 +106,8 @@ def gradient_check(network: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> ag.Gra
     """The text's check: numerical vs autodiff gradients on a small batch, plus the hand-derived one."""
     inputs = as_input(x)
     comparison = ag.compare_gradients(lambda: network.loss(inputs, t), network,
-                                   hand_grads=lambda: network.gradient_by_hand(inputs.data, t))
+                                      hand_grads=lambda: network.gradient_by_hand(inputs.data, t),
+                                      progress=EvaluationProgress("gradient check: numerical gradient"))
     print(comparison)
     print("mean absolute difference, autodiff vs numerical (the text's check):")
     for row in comparison.parameters:
@@ -114,11 +115,21 @@ def gradient_check(network: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> ag.Gra
     return comparison
 
 
+def cpu_seconds(fn: Any) -> float:
+    """The CPU time this process spends in fn()."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
 def numerical_training_estimate(x_batch: np.ndarray, t_batch: np.ndarray, iters: int) -> dict[str, float]:
     """What the text's training loop would cost with numerical gradients, from measured loss times.
 
     One numerical gradient evaluates the loss twice per parameter element; the
-    time of one loss evaluation on a training batch is measured, not assumed.
+    time of one loss evaluation on a training batch (the text's 100 images) is
+    measured, not assumed. Times are the process's CPU time: on a shared machine
+    the wall-clock time of the same evaluation varies tenfold with the load of
+    other programs, its CPU time far less.
     """
     network = TwoLayerNet(INPUT_SIZE, HIDDEN_SIZE, OUTPUT_SIZE)
     inputs = as_input(x_batch)
@@ -126,54 +137,22 @@ def numerical_training_estimate(x_batch: np.ndarray, t_batch: np.ndarray, iters:
     loss_times, autodiff_times = [], []
     for _ in range(21):   # interleaved, so that both see the same machine load
         with ag.no_grad():
-            loss_times.append(timed(lambda: network.loss(inputs, t_batch), repeat=1)[1])
-        autodiff_times.append(timed(lambda: ag.grad(network.loss(inputs, t_batch), list(network.parameters())),
-                                    repeat=1)[1])
+            loss_times.append(cpu_seconds(lambda: network.loss(inputs, t_batch)))
+        autodiff_times.append(cpu_seconds(lambda: ag.grad(network.loss(inputs, t_batch), list(network.parameters()))))
     loss_seconds, autodiff_seconds = float(np.median(loss_times)), float(np.median(autodiff_times))
     numerical_seconds = 2 * elements * loss_seconds
-    print(f"on a training batch of {len(x_batch)}: one autodiff gradient {autodiff_seconds * 1e3:.2f} ms; "
+    print(f"on a training batch of {len(x_batch)} (CPU time): one autodiff gradient {autodiff_seconds * 1e3:.2f} ms; "
           f"one numerical gradient = {2 * elements:,} loss evaluations x {loss_seconds * 1e3:.2f} ms "
           f"= {numerical_seconds:.0f} s (estimated), {numerical_seconds / autodiff_seconds:,.0f}x slower")
     print(f"{iters:,} training iterations with numerical gradients: about {iters * numerical_seconds / 3600:,.0f} hours; "
           f"with autodiff: about {iters * autodiff_seconds:.0f} s of gradient computation")
+    print(f"(the gradient check above evaluates the loss on {CHECK_BATCH} images, which is cheaper per evaluation: "
+          "extrapolating its time would underestimate the text's training)")
     return {"autodiff_seconds": autodiff_seconds, "numerical_seconds": numerical_seconds,
             "ratio": numerical_seconds / autodiff_seconds}
 
 
 # ----------------------------------------------------------------------------- training
-
-
-class Progress:
-    """A tqdm bar when tqdm is installed, else a plain line every `every` iterations."""
-
-    def __init__(self, total: int, every: int = 500) -> None:
-        self.total, self.every, self.done = total, every, 0
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            self.bar = None
-        else:
-            self.bar = tqdm(total=total, desc="training", unit="it", mininterval=0.5)
-
-    def update(self, loss: float) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update()
-            if self.done % 50 == 0:
-                self.bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-        elif self.done % self.every == 0:
-            print(f"iteration {self.done}/{self.total}: train loss {loss:.4f}")
-
-    def write(self, line: str) -> None:
-        """Print without breaking the bar."""
-        if self.bar is not None:
-            self.bar.write(line)
-        else:
-            print(line)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def train(network: TwoLayerNet, data: tuple[np.ndarray, ...], iters: int, seed: int) -> dict[str, list]:
@@ -184,7 +163,7 @@ def train(network: TwoLayerNet, data: tuple[np.ndarray, ...], iters: int, seed: 
     rng = np.random.default_rng(seed)
     optimizer = nn.optim.SGD(network.parameters(), lr=LEARNING_RATE)
     history: dict[str, list] = {"loss": [], "epoch_iteration": [], "train_acc": [], "test_acc": []}
-    progress = Progress(iters)
+    progress = Progress(iters, "training", every=500)
     for i in range(1, iters + 1):
         batch_mask = rng.choice(train_size, BATCH_SIZE)
         loss = network.loss(as_input(x_train[batch_mask]), t_train[batch_mask])
@@ -192,7 +171,7 @@ def train(network: TwoLayerNet, data: tuple[np.ndarray, ...], iters: int, seed: 
         loss.backward()
         optimizer.step()
         history["loss"].append(loss.item())
-        progress.update(history["loss"][-1])
+        progress.update(loss=history["loss"][-1])
         if i % iter_per_epoch == 0 or i == iters:
             train_acc, test_acc = network.accuracy(x_train, t_train), network.accuracy(x_test, t_test)
             history["epoch_iteration"].append(i)

@@ -128,10 +128,10 @@ _INSTALL_LINES = (
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not installed (draw_graph still wrote the DOT source).
 
-    ``dot_path`` is the DOT file written; ``install_help`` says how to install Graphviz.
+    ``dot_path`` is the DOT file written (None where none was); ``install_help`` says how to install Graphviz.
     """
 
-    def __init__(self, message: str, dot_path: str, install_help: str) -> None:
+    def __init__(self, message: str, dot_path: str | None, install_help: str) -> None:
         super().__init__(message)
         self.dot_path, self.install_help = dot_path, install_help
 

@@ -58,6 +58,44 @@ def test_a_wrong_hand_derived_gradient_shows_up(problem):
     assert result["b"].difference("hand", "numerical").max_rel == pytest.approx(0.5, rel=1e-6)
 
 
+def test_a_wrong_hand_derived_gradient_is_marked_in_the_table_and_the_summary(problem):
+    loss, W, b, hand = problem
+    right = hand()
+    assert compare_gradients(loss, {"W": W, "b": b}, hand_grads=right).ok
+    result = compare_gradients(loss, {"W": W, "b": b}, hand_grads={"W": right["W"], "b": 2 * right["b"]})
+    assert not result.ok
+    assert result.mismatches() == [("b", "autodiff", "hand"), ("b", "hand", "numerical")]
+    assert [row["outside_tolerance"] for row in result.rows()] == [0, 0, 0, 0, 2, 2]
+    lines = str(result).splitlines()
+    marked = [line for line in lines if "<< NO" in line]
+    assert len(marked) == 2
+    assert "autodiff vs hand-derived" in marked[0] and marked[0].endswith("<< NO: 2 of 2 elements")
+    assert "hand-derived vs numerical" in marked[1]
+    assert lines[8] == ("DISAGREE: 2 of 6 comparisons break |a - b| <= 1e-05 + 0.001 * max(|a|, |b|) for every "
+                        "element: b (autodiff vs hand-derived), b (hand-derived vs numerical)")
+
+
+def test_one_wrong_element_is_enough_and_the_tolerance_is_adjustable(problem):
+    loss, W, b, hand = problem
+    wrong = hand()
+    wrong["W"][1, 0] *= 1 + 1e-4                                    # one element off by 1e-4 (relative)
+    result = compare_gradients(loss, {"W": W, "b": b}, hand_grads=wrong)
+    assert result.ok                                                # within rtol = 1e-3
+    strict = compare_gradients(loss, {"W": W, "b": b}, hand_grads=wrong, atol=0, rtol=1e-6)
+    assert strict.mismatches() == [("W", "autodiff", "hand"), ("W", "hand", "numerical")]
+    assert "<< NO: 1 of 6 elements" in str(strict)
+    nan = hand()
+    nan["b"][0] = np.nan
+    assert compare_gradients(loss, {"W": W, "b": b}, hand_grads=nan).mismatches()[0] == ("b", "autodiff", "hand")
+
+
+def test_progress_is_reported_after_every_loss_evaluation(problem):
+    loss, W, b, _ = problem
+    calls = []
+    compare_gradients(loss, {"W": W, "b": b}, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 16) for k in range(1, 17)]               # 2 evaluations x (6 + 2) elements
+
+
 def test_hand_grads_as_list_dict_or_callable_give_the_same_result(problem):
     loss, W, b, hand = problem
     forms = [hand, hand(), [hand()["W"], hand()["b"]], lambda: [hand()["W"], hand()["b"]]]
@@ -141,7 +179,7 @@ def test_table_is_aligned_and_complete(problem):
     assert header.split()[:3] == ["parameter", "shape", "comparison"]
     # every title sits inside the dashes of its column
     spans = [match.span() for match in re.finditer(r"-+", rule)]
-    titles = ["parameter", "shape", "comparison", "max |diff|", "mean |diff|", "max rel diff", "numerical time"]
+    titles = ["parameter", "shape", "comparison", "max |diff|", "mean |diff|", "max rel diff", "numerical time", "agree?"]
     assert len(spans) == len(titles)
     for title, (start, stop) in zip(titles, spans):
         assert start <= header.index(title) and header.index(title) + len(title) <= stop
@@ -152,7 +190,9 @@ def test_table_is_aligned_and_complete(problem):
         assert line[end - 8:end] == f"{record['max_abs']:.2e}"        # right-aligned under its header
     assert body[0].startswith("W ") and body[3].startswith("b ")
     assert "autodiff vs numerical" in body[0] and "hand-derived vs numerical" in body[2]
-    assert lines[8] == "time for one full gradient:"
+    assert all(line.endswith(" yes") for line in body)
+    assert lines[8] == "all 6 comparisons agree: |a - b| <= 1e-05 + 0.001 * max(|a|, |b|) for every element"
+    assert lines[9] == "time for one full gradient:"
     assert "(16 loss evaluations, eps=1e-06)" in str(result)           # 2 x (6 + 2) elements
     assert lines[-1].startswith("numerical / autodiff time: ")
 
@@ -163,7 +203,8 @@ def test_rows_are_plain_records(problem):
     assert [(r["parameter"], r["a"], r["b"]) for r in rows] == [
         ("W", "autodiff", "numerical"), ("W", "autodiff", "hand"), ("W", "hand", "numerical"),
         ("b", "autodiff", "numerical"), ("b", "autodiff", "hand"), ("b", "hand", "numerical")]
-    assert set(rows[0]) == {"parameter", "shape", "a", "b", "max_abs", "mean_abs", "max_rel", "numerical_seconds"}
+    assert set(rows[0]) == {"parameter", "shape", "a", "b", "max_abs", "mean_abs", "max_rel", "outside_tolerance",
+                            "numerical_seconds"}
 
 
 def test_bad_input_is_reported_clearly(problem):
