@@ -20,7 +20,8 @@ from autograd_lite.shapes import (
 )
 from autograd_lite.linalg import matmul
 from autograd_lite.windows import pad, sliding_windows
-from autograd_lite.graph import Function, enable_grad, grad, is_grad_enabled, name_scope, no_grad
+from autograd_lite.graph import Function, enable_grad, is_grad_enabled, name_scope, no_grad
+from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradient
 
 __version__ = "0.1.0"

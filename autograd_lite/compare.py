@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import grad
+from autograd_lite.backward import grad
 from autograd_lite.gradcheck import numerical_gradient
 from autograd_lite.tensor import Tensor
 

@@ -5,8 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite.shapes import shape_argument
-from autograd_lite.tensor import Tensor, get_default_dtype
+from autograd_lite.tensor import Tensor, get_default_dtype, shape_argument
 
 _generator = np.random.default_rng()
 
@@ -18,6 +17,7 @@ def manual_seed(seed: int) -> None:
 
 
 def _dtype(dtype: Any) -> np.dtype:
+    """`dtype`, or the default dtype when None."""
     return get_default_dtype() if dtype is None else np.dtype(dtype)
 
 
@@ -27,14 +27,17 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 
 def zeros(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A tensor of zeros: ag.zeros(2, 3) or ag.zeros((2, 3))."""
     return Tensor(np.zeros(shape_argument(shape), _dtype(dtype)), requires_grad)
 
 
 def ones(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A tensor of ones: ag.ones(2, 3) or ag.ones((2, 3))."""
     return Tensor(np.ones(shape_argument(shape), _dtype(dtype)), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A tensor of `shape` filled with `fill_value` (whose type sets the dtype unless given)."""
     shape = shape_argument((shape,) if isinstance(shape, int) else tuple(shape))
     if dtype is None and not isinstance(fill_value, float):
         dtype = np.asarray(fill_value).dtype
@@ -42,10 +45,12 @@ def full(shape: Any, fill_value: Any, requires_grad: bool = False, dtype: Any = 
 
 
 def zeros_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Zeros of x's shape (and dtype, unless given)."""
     return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad)
 
 
 def ones_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Ones of x's shape (and dtype, unless given)."""
     return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad)
 
 
@@ -60,6 +65,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, requires_grad: bool = Fa
 
 
 def eye(n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """The n x m identity matrix (m = n by default)."""
     return Tensor(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 

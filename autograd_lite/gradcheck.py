@@ -10,8 +10,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.graph import no_grad, run_backward
-from autograd_lite.tensor import Tensor, seed_gradient
+from autograd_lite.backward import run_backward, seed_gradient
+from autograd_lite.graph import no_grad
+from autograd_lite.tensor import Tensor
 
 
 class GradcheckError(AssertionError):

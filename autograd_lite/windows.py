@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd_lite.elementwise import as_tensor
 from autograd_lite.graph import Function
-from autograd_lite.tensor import Tensor, apply
+from autograd_lite.tensor import Tensor, apply, operand
 
 
 def _run(fn: Function, x: Any) -> Any:
@@ -174,7 +173,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     that many entries instead, as in PyTorch's F.pad (nn.functional.pad takes
     PyTorch's argument order). The gradient of the border is zero.
     """
-    x = as_tensor(x, "pad")
+    x = operand(x, "pad")
     widths = _pad_widths(pad_width, x.ndim)
     for axis, (n, (before, after)) in enumerate(zip(x.shape, widths)):
         if n + before + after < 0:
@@ -192,7 +191,7 @@ def sliding_windows(x: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0)
     (N, C*kh*kw, OH*OW) it is PyTorch's F.unfold. kernel_size, stride and
     padding are each an int or a (height, width) pair.
     """
-    x = as_tensor(x, "sliding_windows")
+    x = operand(x, "sliding_windows")
     kernel = _int_pair(kernel_size, "kernel_size", "sliding_windows", 1)
     strides = _int_pair(stride, "stride", "sliding_windows", 1)
     padding = _int_pair(padding, "padding", "sliding_windows", 0)

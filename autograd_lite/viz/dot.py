@@ -274,11 +274,11 @@ def _leaf_box(leaf: Tensor, name: str | None, is_root: bool) -> _TensorBox:
 
 def _output_box(node: Function, root: Tensor | None) -> _TensorBox:
     """The box of the tensor `node` produced; `root` is that tensor when it was passed as a root."""
-    freed = node.value is None
+    freed = node.saved_output is None
     note = "freed (use backward(retain_graph=True))" if freed else "None (no backward yet)"
     if root is None:
-        return _TensorBox("intermediate", node.tensor_name, node.shape, node.dtype, node.value, node.grad, note)
-    grad = node.grad
+        return _TensorBox("intermediate", node.tensor_name, node.shape, node.dtype, node.saved_output, node.kept_grad, note)
+    grad = node.kept_grad
     if grad is None and freed and root.data.size == 1:
         grad = np.ones_like(root.data)  # backward() seeded this scalar with 1, then freed the graph
     return _TensorBox("output", root.name, node.shape, node.dtype, root.data, grad, note)

@@ -6,7 +6,7 @@
     ag.viz.backward_steps(loss, path="walk")        # walk.html: the same walk, one frame per step
     ag.viz.backward_steps(loss, path="walk", format="gif")
 
-Both run the engine's own walk (`graph.run_backward`) with an observer,
+Both run the engine's own walk (`backward.run_backward`) with an observer,
 `on_step(node, g, input_grads)`, called right after each node's rule ran, so
 what you see is what `loss.backward()` computes, in its order. Neither touches
 any `.grad`. The graph must still hold its saved values: build the loss again
@@ -34,8 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Function, run_backward, sum_to
-from ..tensor import Tensor, seed_gradient
+from ..backward import run_backward, seed_gradient
+from ..graph import Function, sum_to
+from ..tensor import Tensor
 
 __all__ = ["explain_backward", "BackwardExplanation", "Step", "Share"]
 
@@ -159,7 +160,7 @@ class _Recorder:
         return key
 
     def on_step(self, node: Function, g: Any, input_grads: tuple) -> None:
-        self.grads_before.append((node, node.grad))  # the walk sets node.grad next: restored afterwards
+        self.grads_before.append((node, node.kept_grad))  # the walk sets node.kept_grad next: restored afterwards
         key = self.key(node)
         inputs = tuple(self.key(parent) for parent in node.parents)
         shares = []
@@ -224,7 +225,7 @@ def record_walk(roots: tuple[Tensor, ...], caller: str) -> _Walk:
         if root.size != 1:
             raise ValueError(f"{caller}: a root must have one element (a loss), got shape {root.shape}; "
                              "reduce it first, e.g. with .sum()")
-        if root.grad_fn.saved is None:
+        if root.grad_fn.saved_inputs is None:
             raise RuntimeError(f"{caller}: backward() already freed this graph's saved values; build the loss "
                                "again, or call backward(retain_graph=True) to keep them")
     recorder = _Recorder(roots)
@@ -233,7 +234,7 @@ def record_walk(roots: tuple[Tensor, ...], caller: str) -> _Walk:
         run_backward(list(roots), seeds, True, False, on_step=recorder.on_step)
     finally:
         for node, grad in recorder.grads_before:
-            node.grad = grad
+            node.kept_grad = grad
     walk = _Walk(recorder.steps, recorder.tensors, recorder.roots)
     _name_unnamed_leaves(walk)
     _place_leaves(walk)

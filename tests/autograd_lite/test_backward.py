@@ -114,13 +114,13 @@ def test_retained_node_gradients_do_not_share_memory_with_leaf_gradients(leaf):
     y = ((a + b) * 2.0).sum()
     y.backward(retain_graph=True)
     add_node = y.grad_fn.parents[0].parents[0]
-    kept = add_node.grad.copy()
+    kept = add_node.kept_grad.copy()
     a.grad.data *= 10.0
     b.grad.data *= 10.0
-    np.testing.assert_array_equal(add_node.grad, kept)
+    np.testing.assert_array_equal(add_node.kept_grad, kept)
     (ga,) = ag.grad(y, a, retain_graph=True)
     ga.data *= 10.0
-    np.testing.assert_array_equal(add_node.grad, kept)
+    np.testing.assert_array_equal(add_node.kept_grad, kept)
 
 
 def test_leaf_gradient_does_not_alias_the_gradient_passed_in(leaf):
@@ -365,7 +365,7 @@ def test_saved_arrays_are_freed_after_backward(leaf):
     y.backward()
     gc.collect()
     assert saved() is None
-    assert node.value is None and node.shape == () and node.dtype == np.float64  # structure kept for pictures
+    assert node.saved_output is None and node.shape == () and node.dtype == np.float64  # structure kept for pictures
 
 
 def test_retain_graph_keeps_the_saved_arrays(leaf):
@@ -416,9 +416,9 @@ def test_nodes_describe_the_graph(leaf):
     mul_node = reshape_node.parents[0]
     assert mul_node is h.grad_fn and mul_node.op == "mul"
     assert len(mul_node.parents) == 2 and mul_node.parents[0] is x and mul_node.parents[1] is w  # leaves themselves
-    assert mul_node.needs == (True, False)
+    assert mul_node.needs_grad == (True, False)
     assert mul_node.shape == (2, 3) and mul_node.dtype == np.float64
-    np.testing.assert_array_equal(mul_node.value, x.data * w.data)
+    np.testing.assert_array_equal(mul_node.saved_output, x.data * w.data)
 
 
 def test_node_names_and_retained_gradients(leaf):
@@ -428,10 +428,10 @@ def test_node_names_and_retained_gradients(leaf):
     assert h.grad_fn.tensor_name == "h" and h.name == "h"
     y = h.sum()
     y.backward(retain_graph=True)
-    np.testing.assert_array_equal(h.grad_fn.grad, [1.0, 1.0])  # dL/dh, kept because of retain_graph
+    np.testing.assert_array_equal(h.grad_fn.kept_grad, [1.0, 1.0])  # dL/dh, kept because of retain_graph
     z = (x * 3).sum()
     z.backward()
-    assert z.grad_fn.grad is None
+    assert z.grad_fn.kept_grad is None
 
 
 def test_name_scopes_nest():
@@ -458,3 +458,39 @@ def test_accumulated_gradient_keeps_the_leaf_dtype():
         (w * constant).sum().backward()
     assert w.grad.dtype == np.float32
     np.testing.assert_array_equal(w.grad.data, 2 * constant.astype(np.float32))
+
+
+# --------------------------------------------------------------------------- the on_step observer
+
+
+def test_on_step_sees_each_node_once_with_its_incoming_gradient_and_its_rule_results():
+    from autograd_lite.backward import run_backward, seed_gradient
+
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = ag.tensor([4.0, 5.0, 6.0])
+    y = (x * w).sum()
+    steps = []
+    grads = run_backward([y], [seed_gradient(y, None, "test", False)], False, False,
+                         on_step=lambda node, g, input_grads: steps.append((node.op, g, input_grads)))
+    assert [op for op, _, _ in steps] == ["sum", "mul"]  # newest first, each node once
+    _, g_sum, (g_mul_out,) = steps[0]
+    np.testing.assert_array_equal(g_sum, 1.0)
+    np.testing.assert_array_equal(g_mul_out, [1.0, 1.0, 1.0])
+    _, g_mul, (gx, gw) = steps[1]
+    np.testing.assert_array_equal(g_mul, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(gx, [4.0, 5.0, 6.0])
+    assert gw is None  # w needs no gradient: the rule gave none, and the observer sees it as given
+    np.testing.assert_array_equal(grads[x], [4.0, 5.0, 6.0])
+
+
+def test_on_step_sees_the_rule_result_before_broadcasting_is_undone():
+    from autograd_lite.backward import run_backward, seed_gradient
+
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.ones(3, 2)
+    y = (x + b).sum()
+    seen = {}
+    run_backward([y], [seed_gradient(y, None, "test", False)], False, False,
+                 on_step=lambda node, g, input_grads: seen.setdefault(node.op, input_grads))
+    assert seen["add"][1].shape == (3, 2)  # the rule's own result; the walk then sums it to (2,)
+    np.testing.assert_array_equal(b.grad, None)  # run_backward alone does not touch .grad

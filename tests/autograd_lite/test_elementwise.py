@@ -355,7 +355,7 @@ def test_astype_gradient_upstream_keeps_the_intermediate_dtype(leaf):
     x = leaf((3,), dtype=np.float32)
     hidden = x * 2  # float32
     hidden.astype(np.float64).sum().backward(retain_graph=True)
-    assert hidden.grad_fn.grad.dtype == np.float32  # dL/dhidden, kept by retain_graph
+    assert hidden.grad_fn.kept_grad.dtype == np.float32  # dL/dhidden, kept by retain_graph
     np.testing.assert_array_equal(x.grad.data, np.full(3, 2, np.float32))
 
 

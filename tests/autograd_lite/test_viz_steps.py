@@ -14,7 +14,7 @@ from _browser import Chromium, find_chromium, png_pixels
 import autograd_lite as ag
 from autograd_lite import viz
 from autograd_lite.elementwise import Add, Mul, Tanh
-from autograd_lite.graph import run_backward
+from autograd_lite.backward import run_backward
 from autograd_lite.reductions import Sum
 from autograd_lite.viz.steps import summary
 
@@ -103,7 +103,7 @@ def test_explain_backward_leaves_every_grad_alone_and_agrees_with_backward():
     loss, x, w = two_uses()
     explanation = viz.explain_backward(loss)
     assert x.grad is None and w.grad is None
-    assert loss.grad_fn.grad is None                                     # no intermediate gradient kept either
+    assert loss.grad_fn.kept_grad is None                                     # no intermediate gradient kept either
     loss.backward()                                                      # the graph is still whole
     np.testing.assert_allclose(x.grad.data, explanation.gradients["x"], rtol=0, atol=0)
     np.testing.assert_allclose(w.grad.data, explanation.gradients["w"], rtol=0, atol=0)
