@@ -126,7 +126,7 @@ class Function:
     normally, and Tensors when `create_graph=True`, so the same rule then builds
     a differentiable graph of the gradient (second derivatives for free).
     A gradient may have the broadcast shape of the output: the walk sums it
-    back to the input's shape (`sum_to`).
+    back to the input's shape (`sum_to`); any other shape raises.
     """
 
     # What a recorded node holds, set by `record`:
@@ -143,6 +143,7 @@ class Function:
         "parents", "needs_grad", "saved_inputs", "saved_output", "shape", "dtype", "scope", "sequence", "__dict__",
     )
     op = "function"
+    holds_arrays = False  # True for ops that keep arrays of their own (index arrays, masks): see release()
     kept_grad: ArrayOrTensor | None = None  # dL/d(output), kept for pictures only with retain_graph=True
     tensor_name: str | None = None  # the output tensor's name, for pictures
 
@@ -153,6 +154,12 @@ class Function:
     def backward(self, g: ArrayOrTensor, y: ArrayOrTensor, *xs: ArrayOrTensor) -> tuple:
         """The chain rule: dL/dx for each input (None for no gradient), given g = dL/dy."""
         raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop the arrays the op keeps besides its inputs and output (when backward frees the node).
+
+        Called only when `holds_arrays` is True; what labels need stays (see ArraySummary).
+        """
 
     def params(self) -> str:
         """The op's parameters for labels, e.g. 'axis=1'; empty when it has none."""
@@ -187,6 +194,23 @@ class Function:
 
 
 _sequence = itertools.count(1)
+
+
+class ArraySummary:
+    """What a label needs of an array a node no longer keeps: dtype and shape, and the values if few."""
+
+    __slots__ = ("dtype", "shape", "values")
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.dtype, self.shape = array.dtype, array.shape
+        self.values = array.tolist() if array.size <= 4 else None
+
+    def __str__(self) -> str:
+        if self.values is None:
+            return f"<{self.dtype.name} array {self.shape}>"
+        return np.array2string(np.array(self.values, dtype=self.dtype), separator=",")
+
+    __repr__ = __str__
 
 
 def sum_to(g: ArrayOrTensor, shape: tuple) -> ArrayOrTensor:

@@ -113,7 +113,7 @@ class SGD(Optimizer):
         if self.momentum:
             velocity = state.get("momentum_buffer")
             if velocity is None:
-                velocity = state["momentum_buffer"] = grad.copy()
+                velocity = state["momentum_buffer"] = np.array(grad)  # a copy; an array also for 0-d grad + decay
             else:
                 velocity *= self.momentum
                 velocity += grad

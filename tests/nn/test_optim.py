@@ -80,6 +80,23 @@ def test_sgd_trajectory_matches_update_rule(momentum, weight_decay):
     assert_trajectories_close(run(optimizer, params), expected)
 
 
+@pytest.mark.parametrize("weight_decay, expected", [(0.0, -0.6705642), (0.1, -0.7247241)])
+def test_sgd_momentum_on_a_0d_parameter_matches_pytorch(weight_decay, expected):
+    """Four steps on p^3 - p from 1.5 (lr=0.1, momentum=0.9): PyTorch gives -0.6706 (its rule by hand with decay).
+
+    A 0-d parameter's .grad.data used to be a NumPy scalar: the velocity buffer, updated in place,
+    then never changed (the run ended at -0.6134).
+    """
+    p = nn.Parameter(np.array(1.5))
+    optimizer = nn.optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=weight_decay)
+    for _ in range(4):
+        optimizer.zero_grad()
+        (p * p * p - p).backward()
+        optimizer.step()
+    assert type(p.data) is np.ndarray and p.shape == ()
+    assert p.item() == pytest.approx(expected, abs=1e-7)
+
+
 @pytest.mark.parametrize(
     "betas, eps, weight_decay",
     [((0.9, 0.999), 1e-8, 0.0), ((0.8, 0.9), 0.1, 0.0), ((0.5, 0.7), 1e-3, 0.2)],
