@@ -6,8 +6,9 @@
 `run_backward` is the chain rule applied to a whole graph: it hands each node
 dL/d(its output), calls the node's rule for dL/d(its inputs), and passes those
 on. Its side jobs (pausing the cycle collector, checking a rule's shapes,
-keeping gradients for pictures) are the helpers below it; freeing the saved
-arrays is one line.
+keeping gradients for pictures) are the helpers below it. Freeing the saved
+arrays stays a line in the loop (perf: a call per node cost 0.5% of an nn SGD
+step in callgrind); ops that keep arrays of their own free them in `release`.
 """
 from __future__ import annotations
 
