@@ -11,7 +11,7 @@ from autograd_lite.creation import (
     arange, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like,
 )
 from autograd_lite.elementwise import (
-    abs, add, clip, div, exp, log, maximum, minimum, mul, pow, relu, sigmoid, sqrt, sub, tanh, where,
+    abs, add, clip, clone, div, exp, log, maximum, minimum, mul, pow, relu, sigmoid, sqrt, sub, tanh, where,
 )
 from autograd_lite.elementwise import erf
 from autograd_lite.reductions import argmax, logsumexp, max, mean, min, sum

@@ -28,17 +28,17 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str 
 
 def zeros(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """A tensor of zeros: ag.zeros(2, 3) or ag.zeros((2, 3))."""
-    return Tensor(np.zeros(shape_argument(shape), _dtype(dtype)), requires_grad)
+    return Tensor(np.zeros(shape_argument(shape, "zeros"), _dtype(dtype)), requires_grad)
 
 
 def ones(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """A tensor of ones: ag.ones(2, 3) or ag.ones((2, 3))."""
-    return Tensor(np.ones(shape_argument(shape), _dtype(dtype)), requires_grad)
+    return Tensor(np.ones(shape_argument(shape, "ones"), _dtype(dtype)), requires_grad)
 
 
 def full(shape: Any, fill_value: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """A tensor of `shape` filled with `fill_value` (whose type sets the dtype unless given)."""
-    shape = shape_argument((shape,) if isinstance(shape, int) else tuple(shape))
+    shape = shape_argument((shape,) if not isinstance(shape, (tuple, list)) else tuple(shape), "full")
     if dtype is None and not isinstance(fill_value, float):
         dtype = np.asarray(fill_value).dtype
     return Tensor(np.full(shape, fill_value, _dtype(dtype)), requires_grad)
@@ -72,12 +72,14 @@ def eye(n: int, m: int | None = None, requires_grad: bool = False, dtype: Any = 
 def rand(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Uniform samples in [0, 1)."""
     dtype = _dtype(dtype)
-    values = _generator.random(shape_argument(shape), dtype=dtype if dtype != np.float16 else np.float32)
+    shape = shape_argument(shape, "rand")
+    values = _generator.random(shape, dtype=dtype if dtype != np.float16 else np.float32)
     return Tensor(values.astype(dtype, copy=False), requires_grad)
 
 
 def randn(*shape: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Standard normal samples."""
     dtype = _dtype(dtype)
-    values = _generator.standard_normal(shape_argument(shape), dtype=dtype if dtype != np.float16 else np.float32)
+    shape = shape_argument(shape, "randn")
+    values = _generator.standard_normal(shape, dtype=dtype if dtype != np.float16 else np.float32)
     return Tensor(values.astype(dtype, copy=False), requires_grad)

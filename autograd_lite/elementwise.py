@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.graph import Function
+from autograd_lite.graph import ArraySummary, Function
 from autograd_lite.tensor import Tensor, apply, array_of, operand, operands, wrap
 
 
@@ -114,6 +114,17 @@ class AsType(Function):
         return (g.astype(a.dtype),)
 
 
+class Clone(Function):
+    op = "clone"
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g, y, x):
+        """d/dx clone(x) = 1"""
+        return (g,)
+
+
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting as NumPy."""
     return apply(Add(), *operands(a, b, "add"))
@@ -137,6 +148,11 @@ def div(a: Any, b: Any) -> Tensor:
 def pow(a: Any, b: Any) -> Tensor:
     """a ** b elementwise, broadcasting as NumPy."""
     return apply(Pow(), *operands(a, b, "pow"))
+
+
+def clone(x: Any) -> Tensor:
+    """A copy of x in its own memory; the gradient passes through unchanged."""
+    return apply(Clone(), operand(x, "clone"))
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
@@ -381,9 +397,13 @@ class Minimum(PairwiseExtreme):
 
 class Where(Function):
     op = "where"
+    holds_arrays = True  # the condition
 
     def __init__(self, condition: np.ndarray) -> None:
         self.condition = condition
+
+    def release(self) -> None:
+        self.condition = None
 
     def forward(self, a, b):
         return np.where(self.condition, a, b)
@@ -395,12 +415,16 @@ class Where(Function):
 
 class Clip(Function):
     op = "clip"
+    holds_arrays = True  # bounds may be arrays
 
     def __init__(self, low: Any, high: Any) -> None:
         self.low, self.high = low, high
 
+    def release(self) -> None:
+        self.low, self.high = [ArraySummary(b) if isinstance(b, np.ndarray) else b for b in (self.low, self.high)]
+
     def params(self) -> str:
-        return f"{self.low}, {self.high}"
+        return ", ".join(str(ArraySummary(b) if isinstance(b, np.ndarray) else b) for b in (self.low, self.high))
 
     def forward(self, x):
         return np.clip(x, self.low, self.high)
@@ -428,7 +452,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where condition holds, else of b (no gradient flows to the condition)."""
-    condition = np.asarray(array_of(condition), dtype=bool)
+    condition = np.array(array_of(condition), dtype=bool)  # a copy: the caller may change it before backward
     a, b = operands(a, b, "where")
     return apply(Where(condition), a, b)
 
@@ -437,5 +461,6 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """x limited to [min, max] (either may be None); no gradient where x was clipped."""
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    bounds = [None if bound is None else array_of(bound) for bound in (min, max)]  # bounds get no gradient
+    # bounds get no gradient; arrays are copied, as the caller may change them before backward
+    bounds = [np.array(b) if isinstance(b, np.ndarray) else b for b in (array_of(min), array_of(max))]
     return apply(Clip(*bounds), operand(x, "clip"))

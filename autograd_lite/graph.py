@@ -129,7 +129,7 @@ class Function:
     normally, and Tensors when `create_graph=True`, so the same rule then builds
     a differentiable graph of the gradient (second derivatives for free).
     A gradient may have the broadcast shape of the output: the walk sums it
-    back to the input's shape (`sum_to`).
+    back to the input's shape (`sum_to`); any other shape raises.
     """
 
     # What a recorded node holds, set by `record`:
@@ -146,6 +146,7 @@ class Function:
         "parents", "needs_grad", "saved_inputs", "saved_output", "shape", "dtype", "scope", "sequence", "__dict__",
     )
     op = "function"
+    holds_arrays = False  # True for ops that keep arrays of their own (index arrays, masks): see release()
     kept_grad: ArrayOrTensor | None = None  # dL/d(output), kept for pictures only with retain_graph=True
     tensor_name: str | None = None  # the output tensor's name, for pictures
 
@@ -156,6 +157,12 @@ class Function:
     def backward(self, g: ArrayOrTensor, y: ArrayOrTensor, *xs: ArrayOrTensor) -> tuple:
         """The chain rule: dL/dx for each input (None for no gradient), given g = dL/dy."""
         raise NotImplementedError
+
+    def release(self) -> None:
+        """Drop the arrays the op keeps besides its inputs and output (when backward frees the node).
+
+        Called only when `holds_arrays` is True; what labels need stays (see ArraySummary).
+        """
 
     def params(self) -> str:
         """The op's parameters for labels, e.g. 'axis=1'; empty when it has none."""
@@ -190,6 +197,32 @@ class Function:
 
 
 _sequence = itertools.count(1)
+
+
+class ArraySummary:
+    """What a label needs of an array a node no longer keeps (an index, a mask): what it picks.
+
+    '[0,2]' (a few values), 'arange(8)' (x[arange(n), labels] picks one element per row),
+    '(8,) int64', 'mask (4, 3)'.
+    """
+
+    __slots__ = ("dtype", "shape", "text")
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.dtype, self.shape = array.dtype, array.shape
+        if array.dtype == bool:
+            self.text = f"mask {array.shape}"
+        elif array.size <= 4:
+            self.text = np.array2string(array, separator=",")
+        elif array.ndim == 1 and array[0] == 0 and np.array_equal(array, np.arange(array.size)):
+            self.text = f"arange({array.size})"
+        else:
+            self.text = f"{array.shape} {array.dtype.name}"
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
 
 
 def sum_to(g: ArrayOrTensor, shape: tuple) -> ArrayOrTensor:

@@ -21,9 +21,13 @@ class MatMul(Function):
             ga = gb = None
             if self.needs_grad[0]:
                 ga = (b @ g.swapaxes(-1, -2)).swapaxes(-1, -2) if _transposed(a) else g @ b.swapaxes(-1, -2)
+                if ga.shape != a.shape:  # a's batch axes were broadcast: sum them back
+                    ga = sum_to(ga, a.shape)
             if self.needs_grad[1]:
                 gb = (g.swapaxes(-1, -2) @ a).swapaxes(-1, -2) if _transposed(b) else a.swapaxes(-1, -2) @ g
-            return ga, gb  # the walk sums broadcast batch axes back
+                if gb.shape != b.shape:
+                    gb = sum_to(gb, b.shape)
+            return ga, gb
         # A 1-D operand acts as a row (a) or column (b) matrix; redo the product in 2-D.
         a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
         b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import ArrayOrTensor, Function, sum_to
+from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, sum_to
 from autograd_lite.tensor import Tensor, apply, array_of, operand, shape_argument
 
 
@@ -69,9 +69,13 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     op = "getitem"
+    holds_arrays = True  # index arrays and masks
 
     def __init__(self, index: Any) -> None:
         self.index = index
+
+    def release(self) -> None:
+        self.index = _summarized(self.index)
 
     def params(self) -> str:
         return _format_index(self.index)
@@ -91,9 +95,13 @@ class ScatterAdd(Function):
     """The adjoint of indexing: zeros of `shape` with g added at `index`."""
 
     op = "scatter_add"
+    holds_arrays = True  # index arrays and masks
 
     def __init__(self, index: Any, shape: tuple) -> None:
         self.index, self.out_shape = index, shape
+
+    def release(self) -> None:
+        self.index = _summarized(self.index)
 
     def params(self) -> str:
         return _format_index(self.index)
@@ -168,34 +176,36 @@ def _format_index(index: Any) -> str:
             return text + (f":{p.step}" if p.step is not None else "")
         if p is Ellipsis:
             return "..."
-        if isinstance(p, np.ndarray):
-            return _describe_index_array(p)
-        return repr(p)
+        return str(ArraySummary(p)) if isinstance(p, np.ndarray) else repr(p)
 
     parts = index if isinstance(index, tuple) else (index,)
     return ", ".join(part(p) for p in parts)
 
 
-def _describe_index_array(p: np.ndarray) -> str:
-    """What an index array picks, for labels: '[0,2]', 'arange(8)' (x[arange(n), labels] picks one
-    element per row), '(8,) int64', 'mask (4, 3)'."""
-    if p.dtype == bool:
-        return f"mask {p.shape}"
-    if p.size <= 4:
-        return np.array2string(p, separator=",")
-    if p.ndim == 1 and p[0] == 0 and np.array_equal(p, np.arange(p.size)):
-        return f"arange({p.size})"
-    return f"{p.shape} {p.dtype.name}"
+def _owned_index(index: Any) -> Any:
+    """The index with its Tensors, lists and arrays as arrays of the node's own; floats are rejected.
+
+    Copies, because the caller may change an index array between forward and backward.
+    """
+    parts = []
+    for p in index if isinstance(index, tuple) else (index,):
+        p = array_of(p)
+        if isinstance(p, (list, np.ndarray)):
+            p = np.array(p)
+            if p.dtype.kind not in "biu":
+                raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
+        parts.append(p)
+    return tuple(parts) if isinstance(index, tuple) else parts[0]
 
 
-def _index_part(p: Any) -> Any:
-    """Tensors and lists inside an index become arrays; floats are rejected clearly."""
-    p = array_of(p)
-    if isinstance(p, list):
-        p = np.asarray(p)
-    if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
-        raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
-    return p
+def _summarized(index: Any) -> Any:
+    """The index with each array replaced by its summary: what labels need once backward freed it."""
+    if not isinstance(index, tuple):
+        return ArraySummary(index) if isinstance(index, np.ndarray) else index
+    parts = []
+    for p in index:
+        parts.append(ArraySummary(p) if isinstance(p, np.ndarray) else p)
+    return tuple(parts)
 
 
 def scatter_add(g: ArrayOrTensor, index: Any, shape: tuple) -> ArrayOrTensor:
@@ -211,13 +221,13 @@ def scatter_add(g: ArrayOrTensor, index: Any, shape: tuple) -> ArrayOrTensor:
 def reshape(x: Any, *shape: Any) -> Tensor:
     """The same elements in a new shape: x.reshape(2, 3) or x.reshape((2, 3)); -1 infers one length."""
     x = operand(x, "reshape")
-    return apply(Reshape(shape_argument(shape)), x)
+    return apply(Reshape(shape_argument(shape, "reshape")), x)
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:
     """Reverse the axes, or permute them as given: x.transpose(0, 2, 1)."""
     x = operand(x, "transpose")
-    axes = shape_argument(axes) if axes and axes != (None,) else None
+    axes = shape_argument(axes, "transpose", "axes") if axes and axes != (None,) else None
     if axes is not None:
         normalized = tuple(a % max(x.ndim, 1) for a in axes)
         if sorted(normalized) != list(range(x.ndim)) or not all(-x.ndim <= a < x.ndim for a in axes):
@@ -239,7 +249,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 def broadcast_to(x: Any, *shape: Any) -> Tensor:
     """x repeated to `shape` by NumPy's broadcasting rules; the gradient sums the copies."""
     x = operand(x, "broadcast_to")
-    return apply(BroadcastTo(shape_argument(shape)), x)
+    return apply(BroadcastTo(shape_argument(shape, "broadcast_to")), x)
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
@@ -276,25 +286,28 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
-    index = tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
-    return apply(GetItem(index), x)
+    return apply(GetItem(_owned_index(index)), x)
 
 
-def _join(kind: type, tensors: Sequence[Any], axis: int) -> Tensor:
+def _join(kind: type, tensors: Sequence[Any], axis: Any) -> Tensor:
     """Concatenate or stack `tensors` along `axis` (checked)."""
     if isinstance(tensors, Tensor):
         raise TypeError(f"{kind.op}: expected a sequence of tensors, got one Tensor")
     tensors = [operand(t, kind.op) for t in tensors]
     if not tensors:
         raise ValueError(f"{kind.op}: expected at least one tensor")
+    if axis is None and kind is Concatenate:  # NumPy's meaning: join the flattened tensors
+        tensors, axis = [flatten(t) for t in tensors], 0
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{kind.op}: axis must be an integer, got {axis!r} ({type(axis).__name__})")
     ndim = tensors[0].ndim + (kind is Stack)
     if not -ndim <= axis < ndim:
         raise ValueError(f"{kind.op}: axis {axis} is out of range for {ndim}-dimensional result")
     return apply(kind(axis % ndim), *tensors)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis; axis=None joins them flattened, as NumPy does."""
     return _join(Concatenate, tensors, axis)
 
 

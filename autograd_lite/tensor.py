@@ -164,7 +164,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extras = []
+        extras = [f"shape={self.shape}"] if self.size == 0 else []  # '[]' alone would hide it
         if self.dtype not in (np.dtype(np.float64), np.dtype(np.int64), np.dtype(bool)):
             extras.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
@@ -339,6 +339,10 @@ class Tensor:
         """ag.flatten as a method: merge axes start_dim..end_dim into one (all of them by default)."""
         return shapes.flatten(self, start_dim, end_dim)
 
+    def clone(self) -> Tensor:
+        """ag.clone as a method: a copy with its own memory, still in the graph."""
+        return elementwise.clone(self)
+
     def matmul(self, other: Any) -> Tensor:
         """ag.matmul as a method: x @ other."""
         return linalg.matmul(self, other)
@@ -348,7 +352,9 @@ class Tensor:
 
 
 def wrap(data: np.ndarray, node: Function | None) -> Tensor:
-    """A Tensor around an existing array, made by `node` (the fast path of every op)."""
+    """A Tensor around an existing array, made by `node` (None for a constant or a gradient)."""
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy gives 0-d results as scalars; `.data` is always an ndarray
     t = object.__new__(Tensor)
     t.data = data
     t.grad = None
@@ -458,10 +464,13 @@ def operands(a: Any, b: Any, op: str) -> tuple[Tensor, Tensor]:
     return operand(a, op, like=b), b
 
 
-def shape_argument(shape: Sequence[Any]) -> tuple:
-    """Accept f(2, 3) and f((2, 3)) alike."""
+def shape_argument(shape: Sequence[Any], op: str, what: str = "shape") -> tuple:
+    """Accept f(2, 3) and f((2, 3)) alike; lengths must be integers (2.5 is an error, not 2)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
+    for n in shape:
+        if not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{op}: {what} must be integers, got {n!r} ({type(n).__name__}) in {tuple(shape)}")
     return tuple(int(n) for n in shape)
 
 

@@ -34,25 +34,27 @@ def relu(x: ag.Tensor) -> ag.Tensor:
     return ag.relu(x)
 
 
-def _shift_by_max(x: ag.Tensor, axis: int) -> ag.Tensor:
+def _shift_by_max(x: ag.Tensor, axis: int, op: str) -> ag.Tensor:
     """x minus its maximum along `axis`, so that exp() of the result is at most 1.
 
     log Σ exp(x) = m + log Σ exp(x - m) holds for any constant m, so the max is
     detached: it is a constant to the graph, and gradients and higher
     derivatives stay exact while nothing overflows for logits of ±1000.
     """
+    if not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {x.shape}")
     return x - x.detach().max(axis=axis, keepdims=True)
 
 
 def softmax(x: ag.Tensor, axis: int = -1) -> ag.Tensor:
     """exp(x) / Σ exp(x) along `axis`, computed on x shifted by its max (stable)."""
-    exps = _shift_by_max(x, axis).exp()
+    exps = _shift_by_max(x, axis, "softmax").exp()
     return exps / exps.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(x: ag.Tensor, axis: int = -1) -> ag.Tensor:
     """x - log Σ exp(x) along `axis` (log-sum-exp with the max shift, stable)."""
-    shifted = _shift_by_max(x, axis)
+    shifted = _shift_by_max(x, axis, "log_softmax")
     return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
 
 

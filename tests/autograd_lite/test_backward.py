@@ -494,3 +494,179 @@ def test_on_step_sees_the_rule_result_before_broadcasting_is_undone():
                  on_step=lambda node, g, input_grads: seen.setdefault(node.op, input_grads))
     assert seen["add"][1].shape == (3, 2)  # the rule's own result; the walk then sums it to (2,)
     np.testing.assert_array_equal(b.grad, None)  # run_backward alone does not touch .grad
+
+
+# --------------------------------------------------------------------------- the graph owns its arrays; each .grad its own
+
+
+def test_gradient_of_a_0d_leaf_is_an_ndarray():
+    p = ag.tensor(1.5, requires_grad=True)
+    (p * p * p - p).backward(retain_graph=False)
+    assert type(p.grad.data) is np.ndarray and p.grad.shape == ()
+    assert p.grad.item() == pytest.approx(3 * 1.5**2 - 1)
+    (p * p).backward()  # accumulating into an existing 0-d .grad
+    assert type(p.grad.data) is np.ndarray and p.grad.item() == pytest.approx(5.75 + 3.0)
+
+
+def test_every_gradient_of_0d_tensors_is_an_ndarray_whichever_path_made_it():
+    p = ag.tensor(2.0, requires_grad=True)
+    w = ag.tensor(3.0, requires_grad=True)
+    y = p * w
+    (gp, gw) = ag.grad(y, [p, w], retain_graph=True)
+    assert type(gp.data) is np.ndarray and type(gw.data) is np.ndarray
+    (gp2,) = ag.grad(y, p, create_graph=True)
+    assert type(gp2.data) is np.ndarray and gp2.item() == 3.0
+    y.backward(create_graph=True)
+    assert type(p.grad.data) is np.ndarray and type(w.grad.data) is np.ndarray
+
+
+def test_create_graph_gives_each_leaf_its_own_gradient_tensor():
+    x, z = ag.tensor([1.0, 2.0, 3.0], requires_grad=True), ag.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    (x + z).backward(np.ones(3), create_graph=True)  # add hands the same gradient to both inputs
+    assert x.grad is not z.grad and not np.shares_memory(x.grad.data, z.grad.data)
+    x.grad.data *= 10.0
+    np.testing.assert_array_equal(z.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_create_graph_gradients_stay_differentiable_when_given_their_own_memory():
+    x, z = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True)
+    w = ag.tensor([5.0, 7.0], requires_grad=True)
+    ((x + z) * w).sum().backward(create_graph=True)  # dL/dx = dL/dz = w, one tensor from the add rule
+    assert x.grad is not z.grad
+    np.testing.assert_array_equal(x.grad.data, w.data)
+    w.grad = None
+    (x.grad * z.grad).sum().backward()  # d(w . w)/dw = 2w: both gradients still lead back to w
+    np.testing.assert_array_equal(w.grad.data, 2 * w.data)
+
+
+@pytest.mark.parametrize("implicit", [True, False])
+def test_create_graph_gradient_data_is_writable(implicit):
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    if implicit:
+        x.sum().backward(create_graph=True)  # the sum rule broadcasts the seed: a read-only view
+    else:
+        (x * 1.0).backward(np.ones(3), create_graph=True)
+    assert x.grad.data.flags.writeable
+    x.grad.data *= 2.0
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_grad_with_create_graph_gives_each_input_its_own_gradient():
+    x, z = ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([3.0, 4.0], requires_grad=True)
+    gx, gz = ag.grad((x + z).sum(), [x, z], create_graph=True)
+    assert not np.shares_memory(gx.data, gz.data) and gx.data.flags.writeable and gz.data.flags.writeable
+
+
+def test_index_arrays_are_copied_when_the_op_is_recorded():
+    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    index, mask = np.array([0, 2]), np.array([True, False, False, True])
+    y = x[index].sum() + (2.0 * x[mask]).sum()
+    index[:] = 1  # reusing the buffers before backward must not change the gradient
+    mask[:] = True
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0, 2.0])
+
+
+def test_where_condition_and_clip_bounds_are_copied_when_the_op_is_recorded():
+    a, b = ag.tensor([1.0, 2.0, 3.0], requires_grad=True), ag.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    condition, low = np.array([True, False, True]), np.array([0.0, 3.0, 0.0])
+    y = ag.where(condition, a, b).sum() + a.clip(min=low).sum()
+    condition[:] = False
+    low[:] = 10.0
+    y.backward()
+    np.testing.assert_array_equal(a.grad.data, [2.0, 0.0, 2.0])  # where picks a at 0 and 2; clip passes 0 and 2
+    np.testing.assert_array_equal(b.grad.data, [0.0, 1.0, 0.0])
+
+
+def arrays_held_by(node: Function) -> list:
+    """Every array a node still keeps for backward, in its slots and attributes (one level into tuples).
+
+    A gradient kept for pictures by an earlier retain_graph/create_graph pass (kept_grad) is not one.
+    """
+    values = [node.saved_inputs, node.saved_output, *(v for k, v in vars(node).items() if k != "kept_grad")]
+    found = []
+    for value in values:
+        for item in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(item, np.ndarray):
+                found.append(item)
+    return found
+
+
+def graph_nodes(root: ag.Tensor) -> list:
+    nodes, stack = [], [root.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node not in nodes:
+            nodes.append(node)
+            stack.extend(p for p in node.parents if isinstance(p, Function))
+    return nodes
+
+
+def test_backward_frees_every_array_saved_for_it_index_arrays_included():
+    x = ag.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    rows, columns = np.array([0, 1, 2, 2, 1]), np.array([3, 0, 1, 2, 3])
+    picked = x[rows, columns] + x[x.data > 5.0][:5]
+    y = ag.where(np.array([True, False, True, False, True]), picked, 0.0).clip(min=np.zeros(5)).logsumexp()
+    nodes = graph_nodes(y)
+    assert {n.op for n in nodes} >= {"getitem", "where", "clip", "logsumexp"}
+    y.backward()
+    assert [(n.op, len(arrays_held_by(n))) for n in nodes if arrays_held_by(n)] == []
+    labels = {n.label() for n in nodes}  # pictures still say what was indexed
+    assert "getitem[(5,) int64, (5,) int64]" in labels
+    assert "getitem[mask (3, 4)]" in labels
+
+
+def test_create_graph_nodes_are_freed_too_by_a_later_plain_backward():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    index = np.array([0, 0, 2])
+    (gx,) = ag.grad((x[index] ** 2).sum(), x, create_graph=True)  # records a scatter_add holding the index
+    gx.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 0.0, 2.0])
+    assert [n.op for n in graph_nodes(gx) if arrays_held_by(n)] == []
+
+
+def test_small_index_arrays_keep_their_values_in_labels_after_backward():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x[np.array([0, 2])].sum()
+    getitem = y.grad_fn.parents[0]
+    before = getitem.label()
+    y.backward()
+    assert getitem.label() == before == "getitem[[0,2]]"
+
+
+# --------------------------------------------------------------------------- the walk checks each rule's shapes
+
+
+class WrongShape(Function):
+    """x * 2 whose rule wrongly returns a (3, 3) gradient for its (3, 1) input."""
+
+    op = "wrong_shape"
+
+    def forward(self, x):
+        return x * 2
+
+    def backward(self, g, y, x):
+        return (np.ones((3, 3)),)
+
+
+def test_the_walk_rejects_a_gradient_neither_of_the_inputs_nor_of_the_outputs_shape():
+    from autograd_lite.tensor import apply
+
+    x = ag.tensor(np.ones((3, 1)), requires_grad=True)
+    y = apply(WrongShape(), x)
+    with pytest.raises(RuntimeError) as caught:
+        y.sum().backward()
+    message = str(caught.value)
+    assert "wrong_shape" in message and "(3, 3)" in message and "(3, 1)" in message
+    assert x.grad is None
+
+
+def test_the_walk_sums_a_gradient_of_the_outputs_broadcast_shape():
+    b = ag.tensor(np.ones((3, 1)), requires_grad=True)
+    (b + ag.ones(3, 4)).sum().backward()  # add's rule gives (3, 4) for b: summed back to (3, 1)
+    np.testing.assert_array_equal(b.grad.data, np.full((3, 1), 4.0))
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2))])
+def test_batched_matmul_sums_its_broadcast_batch_axes_itself(shape_a, shape_b, leaf, check):
+    check(lambda a, b: a @ b, leaf(shape_a), leaf(shape_b))

@@ -41,6 +41,7 @@ UNARY = {
     "sqrt": (lambda x: x.sqrt(), ag.sqrt, np.sqrt, "positive"),
     "abs": (lambda x: x.abs(), ag.abs, np.abs, "signed"),
     "neg": (lambda x: -x, lambda x: ag.sub(0.0, x), np.negative, "normal"),
+    "clone": (lambda x: x.clone(), ag.clone, np.copy, "normal"),
 }
 
 

@@ -88,6 +88,20 @@ CASES = {
     "clip without bounds": (lambda: a23().clip(), ValueError, ["clip"]),
     "max of empty": (lambda: ag.tensor(np.zeros(0)).max(), ValueError, ["max", "(0,)"]),
     "requires_grad_ non-leaf": (lambda: (a23() * 2).requires_grad_(), RuntimeError, ["requires_grad_", "leaf"]),
+    # lengths, axes and arguments of the wrong type are errors, never silently converted
+    "reshape float": (lambda: ag.ones(4).reshape(2.5, 2), TypeError, ["reshape", "2.5", "integers"]),
+    "ag.reshape float tuple": (lambda: ag.reshape(ag.ones(4), (2, 2.0)), TypeError, ["reshape", "2.0", "float"]),
+    "broadcast_to float": (lambda: a23().broadcast_to(2, 3.0), TypeError, ["broadcast_to", "3.0"]),
+    "transpose float axes": (lambda: a23().transpose(1.0, 0), TypeError, ["transpose", "axes", "1.0"]),
+    "zeros float": (lambda: ag.zeros(2.5), TypeError, ["zeros", "2.5"]),
+    "randn float": (lambda: ag.randn(3, 1.5), TypeError, ["randn", "1.5"]),
+    "full float": (lambda: ag.full((2, 0.5), 1.0), TypeError, ["full", "0.5"]),
+    "stack axis None": (lambda: ag.stack([a23(), a23()], axis=None), TypeError, ["stack", "axis", "None"]),
+    "concatenate axis float": (lambda: ag.concatenate([a23(), a23()], axis=1.5), TypeError, ["concatenate", "1.5"]),
+    "grad ndarray input": (lambda: ag.grad(a23().sum(), [np.ones(3)]), TypeError,
+                           ["grad", "input 0", "numpy.ndarray", "not a Tensor"]),
+    "grad one ndarray input": (lambda: ag.grad(a23().sum(), np.ones(3)), TypeError, ["grad", "input 0", "ndarray"]),
+    "grad ndarray output": (lambda: ag.grad(np.ones(3), a23()), TypeError, ["grad", "output 0", "numpy.ndarray"]),
 }
 
 

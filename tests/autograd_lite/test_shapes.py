@@ -194,6 +194,13 @@ def test_concatenate_and_stack_with_constants_and_float32(leaf, check):
     assert frozen.grad is None and a.grad.dtype == np.float32
 
 
+def test_concatenate_with_axis_none_joins_the_flattened_tensors_as_numpy_does(leaf, check):
+    xs = [leaf((2, 3), "normal"), leaf((4,), "normal"), leaf((), "normal")]
+    out = ag.concatenate(xs, axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate([x.data for x in xs], axis=None))
+    check(lambda *xs: ag.concatenate(list(xs), axis=None), *xs)
+
+
 def test_concatenate_splits_the_gradient_in_order():
     a = ag.tensor([1.0, 2.0], requires_grad=True)
     b = ag.tensor([3.0], requires_grad=True)

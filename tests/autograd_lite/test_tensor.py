@@ -57,6 +57,12 @@ def test_repr_shows_data_and_graph_information():
     assert "0.5" in text and "dtype=float32" in text and "'w'" in text
 
 
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (2, 0, 4)], ids=str)
+def test_repr_of_an_empty_tensor_shows_its_shape(shape):
+    assert repr(ag.zeros(shape)) == f"tensor([], shape={shape})"
+    assert repr(ag.zeros(shape, requires_grad=True)) == f"tensor([], shape={shape}, requires_grad=True)"
+
+
 # --------------------------------------------------------------------------- dtypes
 
 

@@ -107,6 +107,15 @@ def test_softmax_and_log_softmax_stable_at_1000():
         assert np.all(np.isfinite(dx.data)), name
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [2, -3])
+def test_softmax_axis_error_names_softmax_and_the_shape(name, axis):
+    with pytest.raises(ValueError) as caught:
+        getattr(F, name)(random_tensor((2, 3)), axis=axis)
+    message = str(caught.value)
+    assert message.startswith(f"{name}:") and f"axis {axis}" in message and "(2, 3)" in message
+
+
 def test_activation_modules_match_functional():
     x = random_tensor((3, 5))
     for module, function in [(nn.Sigmoid(), F.sigmoid), (nn.Tanh(), F.tanh), (nn.ReLU(), F.relu)]:
