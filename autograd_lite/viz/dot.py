@@ -25,10 +25,12 @@ What the picture shows (a legend at the top repeats it):
   along it (that input does not require grad);
 - a labelled box around the ops of each ``ag.name_scope`` (every ``nn``
   module call opens one, so ``Linear(784→50)`` frames its transpose, matmul
-  and add); nested modules give nested boxes. A parameter, a one-element
-  constant or an unnamed constant is drawn inside the box of the module that
-  uses it; other named tensors (your data: ``x``, ``y``, ``1 - y``) stay outside. ``collapse=`` draws chosen
-  module boxes as one box each, with their input and output shapes;
+  and add); nested modules give nested boxes. A parameter, a literal, an
+  unnamed constant or one named by a description of its origin (``1 - y``,
+  ``e^-100 (log clamp)``) is drawn inside the box of the module that uses it;
+  tensors named like variables (your data: ``x``, ``y``) stay outside.
+  ``collapse=`` draws chosen module boxes as one box each, with their input
+  and output shapes;
 - ``show_values=True`` prints each tensor's value: small tensors (at most
   16 elements) in full, larger ones as min / mean / max;
 - ``show_grads=True`` prints each tensor's gradient (d root / d tensor) the
@@ -76,7 +78,7 @@ import numpy as np
 
 from autograd_lite.graph import Function, Scope
 from autograd_lite.tensor import Tensor
-from autograd_lite.viz.names import parameter_names
+from autograd_lite.viz.names import is_description, parameter_names
 
 __all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError"]
 
@@ -385,12 +387,12 @@ def _common_scope(paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
 
 
 def _leaf_scope(leaf: Tensor, consumer_paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
-    """Where a leaf is drawn. Leaves record no scope, so a parameter, a one-element constant (the 1
-    in `1 - p`, BCE's log clamp) or an unnamed constant goes into the innermost box holding every
-    op that uses it: a Linear's weight appears inside its Linear, a weight shared by two modules in
-    their common parent. A named constant with more elements is data (x, y, or the `1 - y` a loss
-    derives from y): it stays outside, as it belongs to no module."""
-    if leaf.requires_grad or not leaf.name or leaf.size == 1:
+    """Where a leaf is drawn. Leaves record no scope, so a parameter, a literal (the 1 in `1 - p`)
+    or a constant that is unnamed or named by a description (the `1 - y` a loss computes from its
+    target) goes into the innermost box holding every op that uses it: a Linear's weight appears
+    inside its Linear, a weight shared by two modules in their common parent. A constant named like
+    a variable is the caller's data (x, y): it stays outside, as it belongs to no module."""
+    if leaf.requires_grad or not leaf.name or is_description(leaf.name):
         return _common_scope(consumer_paths)
     return ()
 

@@ -27,3 +27,13 @@ def parameter_names(nodes: Iterable[Function]) -> dict[int, str]:
         for name, parameter in owner.named_parameters():
             names.setdefault(id(parameter), name)
     return names
+
+
+def is_description(name: str | None) -> bool:
+    """Is a constant's name a description of where it came from (`1 - y`, `e^-100 (log clamp)`), as
+    the code that made it inside a module writes it, rather than a variable's name (x, y, images)?
+
+    Pictures draw a described constant inside the module box that uses it, and a constant named
+    like a variable outside every box: that is the caller's data.
+    """
+    return bool(name) and not name.isidentifier()

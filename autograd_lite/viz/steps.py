@@ -38,7 +38,7 @@ import numpy as np
 from ..backward import run_backward, seed_gradient
 from ..graph import Function, sum_to
 from ..tensor import Tensor
-from .names import parameter_names
+from .names import is_description, parameter_names
 
 __all__ = ["explain_backward", "BackwardExplanation", "Step", "Share"]
 
@@ -190,14 +190,15 @@ class _Recorder:
 
 
 def _place_leaves(walk: _Walk) -> None:
-    """Draw a parameter (or a literal) inside the innermost module box holding every op that uses it,
-    as ag.viz.to_dot does; data stays outside."""
+    """Draw a parameter, a literal or a constant named by a description (`1 - y`) inside the innermost
+    module box holding every op that uses it, as ag.viz.to_dot does; data stays outside."""
     consumers: dict[str, list[tuple]] = {}
     for step in walk.steps:
         for key in step.inputs:
             consumers.setdefault(key, []).append(walk.tensors[step.node].scope)
     for key, info in walk.tensors.items():
-        if info.kind == "parameter" or info.literal is not None:
+        if info.kind == "parameter" or info.literal is not None or (
+                info.kind == "constant" and is_description(info.name)):
             common, *others = consumers.get(key, [()])
             for path in others:
                 length = 0
