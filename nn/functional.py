@@ -257,13 +257,14 @@ def _as_target(target: Any, input: ag.Tensor, op: str) -> ag.Tensor:
 
     Casting to the input's dtype keeps float32 models in float32 (an int64 or
     float64 target would otherwise promote the loss to float64). A target that
-    requires grad is used as it is, so gradients can flow into it.
+    requires grad is used as it is, so gradients can flow into it. A target
+    made here from an array is named "target", so pictures of the graph say so.
     """
     if not (isinstance(target, ag.Tensor) and target.requires_grad):
         is_tensor = isinstance(target, ag.Tensor)
         data, name = (target.data, target.name) if is_tensor else (target, None)
         if not (is_tensor and data.dtype == input.dtype):  # already right: keep it, as pictures show it
-            target = ag.Tensor(np.asarray(data, dtype=input.dtype), name=name)
+            target = ag.Tensor(np.asarray(data, dtype=input.dtype), name=name or "target")
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: target shape {target.shape} does not match input shape {input.shape} "
@@ -281,7 +282,8 @@ def _clamped_log(p: ag.Tensor) -> ag.Tensor:
     float32 floors p at its smallest normal number instead (log ≈ -87.3).
     """
     floor = max(math.exp(-100.0), float(np.finfo(p.dtype).tiny))
-    return ag.maximum(p, floor).log()
+    what = "e^-100" if floor == math.exp(-100.0) else f"smallest normal {p.dtype}"
+    return ag.maximum(p, ag.Tensor(np.array(floor, dtype=p.dtype), name=f"{what} (log clamp)")).log()
 
 
 def _softplus(x: ag.Tensor) -> ag.Tensor:
@@ -384,7 +386,9 @@ def binary_cross_entropy(probs: ag.Tensor, target: Any, reduction: str = "mean")
             raise ValueError(f"binary_cross_entropy: all elements of {name} should be between 0 and 1, got values "
                              f"from {np.min(values)} to {np.max(values)} (probabilities; for logits use "
                              "binary_cross_entropy_with_logits)")
-    loss = -(target * _clamped_log(probs) + (1 - target) * _clamped_log(1 - probs))
+    complement = 1 - target
+    complement.name = f"1 - {target.name or 'target'}"  # pictures show where this constant came from
+    loss = -(target * _clamped_log(probs) + complement * _clamped_log(1 - probs))
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 

@@ -16,17 +16,21 @@ What the picture shows (a legend at the top repeats it):
   and the green box with a thick border is the root. A parameter of an ``nn``
   module is named by its path in the model (``0.weight``) unless its ``name``
   is set. A constant always shows its value (small ones in full, large ones as
-  min / mean / max); a literal, such as the 1 in ``1 - p``, is just its value;
+  min / mean / max) and, when its maker named it, what it is (``1 - y``,
+  ``e^-100 (log clamp)``); an unnamed literal, such as the 1 in ``1 - p``, is
+  just its value;
 - an ellipse per primitive op, labelled with ``node.label()`` (``matmul``,
   ``sum(axis=1)``, ``getitem[arange(8), (8,) int64]``, ...); arrows point
   forward, from inputs to outputs. A dashed arrow means no gradient flows back
   along it (that input does not require grad);
 - a labelled box around the ops of each ``ag.name_scope`` (every ``nn``
   module call opens one, so ``Linear(784→50)`` frames its transpose, matmul
-  and add); nested modules give nested boxes. A parameter, a literal or an
-  unnamed constant is drawn inside the box of the module that uses it; named
-  tensors (your data: ``x``, ``y``) stay outside. ``collapse=`` draws chosen
-  module boxes as one box each, with their input and output shapes;
+  and add); nested modules give nested boxes. A parameter, a literal, an
+  unnamed constant or one named by a description of its origin (``1 - y``,
+  ``e^-100 (log clamp)``) is drawn inside the box of the module that uses it;
+  tensors named like variables (your data: ``x``, ``y``) stay outside.
+  ``collapse=`` draws chosen module boxes as one box each, with their input
+  and output shapes;
 - ``show_values=True`` prints each tensor's value: small tensors (at most
   16 elements) in full, larger ones as min / mean / max;
 - ``show_grads=True`` prints each tensor's gradient (d root / d tensor) the
@@ -74,6 +78,7 @@ import numpy as np
 
 from autograd_lite.graph import Function, Scope
 from autograd_lite.tensor import Tensor
+from autograd_lite.viz.names import is_description, parameter_names
 
 __all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError"]
 
@@ -241,8 +246,8 @@ class _TensorBox:
         if self.name:
             heading = f"<b>{_html_text(self.name)}</b><br/>{heading}"
         rows = []
-        # A constant is known only by its value: it has no history in the graph (the 1 - y of a loss
-        # was computed from a tensor that needs no grad, so no op recorded where it came from).
+        # A constant is known only by its value and name: it has no history in the graph (the 1 - y of
+        # a loss was computed from a tensor that needs no grad, so no op recorded where it came from).
         if show_values or self.kind == "constant":
             lines = ["freed by backward"] if self.value is None else _format_array(self.value)
             rows.append(_table_row("value", lines, MUTED_COLOR if self.value is None else "#000000"))
@@ -383,33 +388,13 @@ def _common_scope(paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
 
 def _leaf_scope(leaf: Tensor, consumer_paths: list[tuple[Scope, ...]]) -> tuple[Scope, ...]:
     """Where a leaf is drawn. Leaves record no scope, so a parameter, a literal (the 1 in `1 - p`)
-    or an unnamed constant (the 1 - y a loss computes from its target) goes into the innermost box
-    holding every op that uses it: a Linear's weight appears inside its Linear, a weight shared by
-    two modules in their common parent. A named constant is the caller's data (x, y): it stays
-    outside, as it belongs to no module."""
-    if leaf.requires_grad or not leaf.name:
+    or a constant that is unnamed or named by a description (the `1 - y` a loss computes from its
+    target) goes into the innermost box holding every op that uses it: a Linear's weight appears
+    inside its Linear, a weight shared by two modules in their common parent. A constant named like
+    a variable is the caller's data (x, y): it stays outside, as it belongs to no module."""
+    if leaf.requires_grad or not leaf.name or is_description(leaf.name):
         return _common_scope(consumer_paths)
     return ()
-
-
-def _parameter_names(nodes: list[Function]) -> dict[int, str]:
-    """id(parameter) -> its path in the model ("0.weight"), for every model whose call is in the graph.
-
-    nn's Module.__call__ opens its name scope with `owner=self`; the outermost scope that has an
-    owner with `named_parameters()` is the model the user called (ag does not import nn: any
-    object with that method works).
-    """
-    owners: dict[int, Any] = {}
-    for node in nodes:
-        for scope in node.scope:
-            if hasattr(scope.owner, "named_parameters"):
-                owners.setdefault(id(scope.owner), scope.owner)
-                break
-    names: dict[int, str] = {}
-    for owner in owners.values():
-        for name, parameter in owner.named_parameters():
-            names.setdefault(id(parameter), name)
-    return names
 
 
 # ----------------------------------------------------------------------------------------------
@@ -642,7 +627,7 @@ class _Picture:
     def __init__(self, roots: tuple[Tensor, ...], show_values: bool, show_grads: bool, folding: _Folding) -> None:
         self.show_values, self.show_grads, self.folding = show_values, show_grads, folding
         self.graph = graph = _collect(roots)
-        self.names = _parameter_names(graph.nodes)
+        self.names = parameter_names(graph.nodes)
         self.body = _Body()
         self.root_of_node = {id(root.grad_fn): root for root in roots if root.grad_fn is not None}
         self.root_ids = {id(root) for root in roots}

@@ -23,7 +23,8 @@ does ("summed from (1, 4)").
 
 An unnamed result is called by its op and step: `tanh#14` is the output of
 the tanh processed at step 14. Name tensors (`t.name = "A1"`) to see your own
-names instead.
+names instead. A parameter of an nn model is called by its path in the model
+(`0.weight`, as ag.viz.to_dot calls it) unless you named it.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ import numpy as np
 from ..backward import run_backward, seed_gradient
 from ..graph import Function, sum_to
 from ..tensor import Tensor
+from .names import is_description, parameter_names
 
 __all__ = ["explain_backward", "BackwardExplanation", "Step", "Share"]
 
@@ -80,7 +82,7 @@ class TensorInfo:
     key: str
     kind: str                         # "parameter", "constant", "result" or "root"
     name: str                         # how tables and pictures call it
-    named: bool                       # the user gave that name
+    named: bool                       # a real name (the user's, or a parameter's path in its model)
     shape: tuple[int, ...]
     dtype: np.dtype
     literal: str | None = None        # a one-element constant's value (the 1 in 1 - p)
@@ -188,14 +190,15 @@ class _Recorder:
 
 
 def _place_leaves(walk: _Walk) -> None:
-    """Draw a parameter (or a literal) inside the innermost module box holding every op that uses it,
-    as ag.viz.to_dot does; data stays outside."""
+    """Draw a parameter, a literal or a constant named by a description (`1 - y`) inside the innermost
+    module box holding every op that uses it, as ag.viz.to_dot does; data stays outside."""
     consumers: dict[str, list[tuple]] = {}
     for step in walk.steps:
         for key in step.inputs:
             consumers.setdefault(key, []).append(walk.tensors[step.node].scope)
     for key, info in walk.tensors.items():
-        if info.kind == "parameter" or info.literal is not None:
+        if info.kind == "parameter" or info.literal is not None or (
+                info.kind == "constant" and is_description(info.name)):
             common, *others = consumers.get(key, [()])
             for path in others:
                 length = 0
@@ -236,14 +239,21 @@ def record_walk(roots: tuple[Tensor, ...], caller: str) -> _Walk:
         for node, grad in recorder.grads_before:
             node.kept_grad = grad
     walk = _Walk(recorder.steps, recorder.tensors, recorder.roots)
-    _name_unnamed_leaves(walk)
+    _name_unnamed_leaves(walk, recorder)
     _place_leaves(walk)
     return walk
 
 
-def _name_unnamed_leaves(walk: _Walk) -> None:
-    """Unnamed parameters become "parameter 1", "parameter 2", ..., numbered in the reverse of the
-    order the walk meets them (for a stack of layers: from the input side); data becomes "constant"."""
+def _name_unnamed_leaves(walk: _Walk, recorder: _Recorder) -> None:
+    """Unnamed parameters of an nn model take their path in it ("0.weight"), as ag.viz.to_dot names
+    them; other unnamed parameters become "parameter 1", "parameter 2", ..., numbered in the reverse
+    of the order the walk meets them (for a stack of layers: from the input side); data becomes
+    "constant"."""
+    paths = parameter_names(recorder.nodes.values())
+    for obj in recorder.objects:
+        info = walk.tensors[recorder.keys[id(obj)]]
+        if not info.name and info.kind == "parameter" and id(obj) in paths:
+            info.name, info.named = paths[id(obj)], True
     unnamed = [info for info in walk.tensors.values() if not info.name]
     parameters = [info for info in unnamed if info.kind == "parameter"]
     for number, info in enumerate(reversed(parameters), 1):

@@ -528,14 +528,35 @@ def test_constants_a_module_makes_are_drawn_in_its_box_and_named_data_stays_outs
     dot = viz.to_dot(loss)
     tree = {label: ids for label, _, ids in cluster_tree(dot)}
     bce = tree["BCELoss"]
-    literals = {nodes(dot)[key][0] for key in bce if nodes(dot)[key][0] in ("<<b>1</b>>", "<<b>3.72e-44</b>>")}
-    assert literals == {"<<b>1</b>>", "<<b>3.72e-44</b>>"}
-    # 1 - y: computed inside the loss from y, which needs no grad; shown by its value, in the loss's box
-    one_minus_y = [key for key in bce if "value" in nodes(dot)[key][0] and "<b>" not in nodes(dot)[key][0]]
-    assert len(one_minus_y) == 1 and rows(nodes(dot)[one_minus_y[0]][0])["value"] == "[[1],\n [0],\n [0],\n [1]]"
+    assert [nodes(dot)[key][0] for key in bce if nodes(dot)[key][0] == "<<b>1</b>>"] == ["<<b>1</b>>"]  # 1 - p
+    # the clamp keeping both logs finite says what it is, and its value
+    clamps = box_ids(dot, "<b>e^-100 (log clamp)</b><br/>scalar float64")
+    assert len(clamps) == 2 and set(clamps) <= bce
+    assert all(rows(nodes(dot)[key][0])["value"] == "3.72e-44" for key in clamps)
+    # 1 - y: computed inside the loss from y, which needs no grad; named for its origin, in the loss's box
+    (one_minus_y,) = box_ids(dot, "<b>1 - y</b><br/>(4, 1) float64")
+    assert one_minus_y in bce and rows(nodes(dot)[one_minus_y][0])["value"] == "[[1],\n [0],\n [0],\n [1]]"
     inside = set().union(*tree.values())
     for name in ("x", "y"):
         assert box_ids(dot, f"<b>{name}</b>")[0] not in inside
+
+
+def test_a_target_given_as_an_array_is_called_target_and_its_complement_1_minus_target():
+    ag.manual_seed(0)
+    probs = nn.Sigmoid()(ag.randn(4, 1, requires_grad=True))
+    dot = viz.to_dot(nn.BCELoss()(probs, nn.data.xor()[1]))
+    (target,) = box_ids(dot, "<b>target</b><br/>(4, 1) float64")
+    (complement,) = box_ids(dot, "<b>1 - target</b><br/>(4, 1) float64")
+    inside = set().union(*(ids for _, _, ids in cluster_tree(dot)))
+    assert target not in inside and complement in inside        # the caller's data outside, the loss's own inside
+    assert rows(nodes(dot)[complement][0])["value"] == "[[1],\n [0],\n [0],\n [1]]"
+
+
+def test_the_float32_log_clamp_is_named_for_the_smallest_normal_float32():
+    probs = ag.tensor(np.array([[0.5], [0.25]], dtype=np.float32), requires_grad=True)
+    dot = viz.to_dot(nn.functional.binary_cross_entropy(probs, np.array([[1.0], [0.0]])))
+    clamps = box_ids(dot, "<b>smallest normal float32 (log clamp)</b><br/>scalar float32")
+    assert len(clamps) == 2 and rows(nodes(dot)[clamps[0]][0])["value"] == "1.175e-38"
 
 
 def test_an_index_op_says_what_it_picks():

@@ -135,6 +135,33 @@ def test_named_intermediates_keep_their_names():
     assert explanation.steps[1].shares[1].arrival == 2                  # hidden * hidden: used twice by one op
 
 
+def small_model_loss():
+    """A 2-3-1 nn model; its first weight carries a name the user set, the other parameters none."""
+    import nn
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    model[0].weight.name = "W1"
+    return model(ag.tensor([[1.0, 2.0]], name="x")).sum()
+
+
+def test_parameters_are_named_by_their_path_in_the_model_as_to_dot_names_them():
+    explanation = viz.explain_backward(small_model_loss())
+    assert list(explanation.gradients) == ["2.bias", "2.weight", "0.bias", "W1"]   # the user's name wins
+    assert "x -> 2.weight (1, 3): " in str(explanation) and "b -> 0.bias (3,): " in str(explanation)
+    assert str(explanation).splitlines()[-1].startswith("gradients of the parameters: 2.bias ")
+    dot = viz.to_dot(small_model_loss()).source
+    assert all(f"<b>{name}</b>" in dot for name in ("2.bias", "2.weight", "0.bias", "W1"))
+
+
+def test_parameters_outside_any_model_are_numbered_from_the_input_side():
+    w1 = ag.tensor([[0.5, -1.0]], requires_grad=True)
+    w2 = ag.tensor([2.0], requires_grad=True)
+    explanation = viz.explain_backward(((ag.tensor([[1.0], [2.0]]) @ w1).tanh().sum(axis=1) * w2).sum())
+    names = {key: info.name for key, info in explanation.tensors.items() if info.kind in ("parameter", "constant")}
+    assert sorted(names.values()) == ["constant", "parameter 1", "parameter 2"]
+    assert list(explanation.gradients) == ["parameter 2", "parameter 1"]            # the walk meets w2 first
+
+
 def test_several_roots_each_start_from_their_seed():
     """backward from (a, b) with b = 3a: a's seed 1 and the 3 from b add up, as in backward."""
     x = ag.tensor([1.0, 2.0], requires_grad=True, name="x")
@@ -187,6 +214,13 @@ def test_page_is_one_self_contained_file(tmp_path):
     assert data["frames"][3]["accumulated"] == [data["frames"][4]["current"]]  # tanh adds into mul's output
     assert x.grad is None
     assert '<iframe srcdoc="&lt;!DOCTYPE html&gt;' in path._repr_html_()   # displays inline in Jupyter
+
+
+@needs_dot
+def test_page_names_parameters_by_their_path_in_the_model(tmp_path):
+    page = open(viz.backward_steps(small_model_loss(), path=tmp_path / "walk"), encoding="utf-8").read()
+    bold = re.findall(r'font-weight="bold"[^>]*>([^<]*)<', page)                 # the names in the picture
+    assert {"2.bias", "2.weight", "0.bias", "W1"} <= set(bold) and "parameter 1" not in page
 
 
 @needs_dot

@@ -243,6 +243,37 @@ def test_binary_cross_entropy_float32_at_exact_zero_and_one_is_finite():
     assert out.dtype == np.float32 and np.isfinite(out.data) and np.all(np.isfinite(dp.data))
 
 
+def constants_of(loss: ag.Tensor) -> dict[str | None, list]:
+    """name -> values of the leaves below `loss` that need no grad (the graph's constants)."""
+    found, todo, seen = {}, [loss.grad_fn], set()
+    while todo:
+        node = todo.pop()
+        for parent in node.parents:
+            if isinstance(parent, ag.Tensor):
+                if not parent.requires_grad and id(parent) not in seen:
+                    seen.add(id(parent))
+                    found.setdefault(parent.name, []).append(parent.data.tolist())
+            else:
+                todo.append(parent)
+    return found
+
+
+def test_binary_cross_entropy_names_the_constants_it_makes_and_leaves_the_callers_target_alone():
+    """Pictures of the graph show "1 - y" and the log clamp by name; the clamp floors each log at -100."""
+    probs = ag.tensor([[0.25], [1.0]], requires_grad=True)
+    y = ag.tensor([[1.0], [1.0]])                                    # float64 like probs: used as it is
+    loss = F.binary_cross_entropy(probs, y, reduction="none")
+    assert y.name is None
+    np.testing.assert_allclose(loss.data, [[np.log(4.0)], [0.0]], rtol=1e-12)
+    unnamed = constants_of(loss).pop(None)
+    assert sorted(map(str, unnamed)) == ["1.0", "[[1.0], [1.0]]"]     # the 1 of 1 - p, and y (the caller's)
+    assert constants_of(loss) == {None: unnamed, "1 - target": [[[0.0], [0.0]]],
+                                  "e^-100 (log clamp)": [np.exp(-100.0)] * 2}
+    y.name = "y"
+    assert "1 - y" in constants_of(F.binary_cross_entropy(probs, y))
+    assert "target" in constants_of(F.binary_cross_entropy(probs, np.ones((2, 1))))   # made here from an array
+
+
 # ----------------------------------------------------------------------------- dtypes, modules, errors
 
 
