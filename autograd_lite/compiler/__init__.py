@@ -83,11 +83,24 @@ class CompiledStep:
         return len(self.programs)
 
     @property
+    def constants(self) -> dict[str, np.ndarray]:
+        """The arrays the latest program's source names but does not print (for exec(step.source, ...))."""
+        return dict(self._latest().program.constants)
+
+    def program_inputs(self, *args: Any) -> list[np.ndarray]:
+        """The arrays the latest program's `compiled_step(...)` takes for these arguments, in order."""
+        return self._latest().inputs(args)
+
+    def _latest(self) -> _Compiled:
+        if not self.programs:
+            raise RuntimeError("ag.compile: no program yet: call the compiled step (twice, for an optimizer "
+                               "that creates its state on the first step) first")
+        return list(self.programs.values())[-1]
+
+    @property
     def source(self) -> str:
         """The most recently traced program as NumPy code."""
-        if not self.programs:
-            raise RuntimeError("ag.compile: no program yet: call the compiled step once first")
-        return list(self.programs.values())[-1].program.source
+        return self._latest().program.source
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
@@ -145,6 +158,12 @@ class _Compiled:
         self.function = program.function
 
     def run(self, args: tuple) -> Any:
+        results = self.function(*self.inputs(args))
+        for tensor, position in self.grads:
+            tensor.grad = wrap(results[position], None)
+        return _rebuild(self.returned, results)
+
+    def inputs(self, args: tuple) -> list:
         inputs = []
         for source in self.sources:
             kind = source[0]
@@ -161,10 +180,7 @@ class _Compiled:
                 inputs.append(grad.data)
             else:
                 inputs.append(source[1][source[2]])
-        results = self.function(*inputs)
-        for tensor, position in self.grads:
-            tensor.grad = wrap(results[position], None)
-        return _rebuild(self.returned, results)
+        return inputs
 
 
 def _rebuild(shape: Any, results: tuple) -> Any:
@@ -196,6 +212,7 @@ class _Session:
         self.adopted: set[int] = set()
         self.module_paths: dict[int, str] = {}
         self.rule_ops: list[int] = []
+        self.nodes: list[tuple[Any, int]] = []  # (node, value it made)
         self.state_params: list[tuple[Tensor, int, str]] = []  # (parameter, state value, state key)
 
     def adopt_tensor(self, t: Tensor, source: tuple | None = None, hint: str | None = None) -> None:
@@ -265,6 +282,8 @@ def _traced_apply(original: Callable, session: _Session) -> Callable:
             tracer.context = outer
         if out.grad_fn is fn:
             fn.backward = _named_backward(fn, session, "d_" + hint)
+            if isinstance(out.data, TracedArray):
+                session.nodes.append((fn, out.data._ref))  # its tensor may be named later (Z1.name = "Z1")
         return out
 
     return apply
@@ -388,6 +407,9 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     if not tracer.ops:
         raise TraceError("ag.compile: the traced call of fn ran no array operation; there is nothing to compile")
     _set_phases(tracer, session)
+    for node, index in session.nodes:
+        if node.tensor_name and tracer.values[index].source is None:
+            tracer.values[index].name = tracer.unique(node.tensor_name)
     for param, index, key in session.state_params:  # named after their parameter, known by now
         param_index = tracer.by_id.get(id(param.data))
         if param_index is not None:
