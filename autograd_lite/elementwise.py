@@ -432,7 +432,7 @@ class Clip(Function):
     def backward(self, g, y, x):
         """d/dx clip(x, lo, hi) = 1 where lo <= x <= hi, else 0"""
         x = array_of(x)
-        inside = np.ones(x.shape, dtype=bool)
+        inside = np.ones_like(x, dtype=bool)  # compile: like x, so that a trace sees it
         if self.low is not None:
             inside &= x >= self.low
         if self.high is not None:

@@ -247,6 +247,6 @@ def expand(g: ArrayOrTensor, shape: tuple) -> ArrayOrTensor:
         return g.broadcast_to(shape)  # a Tensor, under create_graph
     # perf: filling a new array beats np.broadcast_to's setup on small arrays ((32, 1) to (32, 10):
     # 0.5 us against 2.4 us), and gives a writable array
-    out = np.empty(shape, dtype=g.dtype)
+    out = np.empty_like(g, shape=shape, order="C")  # compile: like g, so that a trace sees it
     out[...] = g
     return out

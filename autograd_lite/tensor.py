@@ -388,8 +388,8 @@ def apply(fn: Function, *inputs: Tensor) -> Tensor:
         value = fn.forward(*arrays)
     except (ValueError, TypeError, IndexError) as error:
         raise type(error)(f"{fn.label()}: cannot apply to {describe(inputs)}: {error}") from None
-    if type(value) is not np.ndarray:
-        value = np.asarray(value)  # NumPy turns 0-d results into scalars; keep arrays everywhere
+    if type(value) is not np.ndarray:  # NumPy turns 0-d results into scalars; keep arrays everywhere
+        value = np.asanyarray(value)  # compile: asanyarray keeps ag.compile's traced arrays as they are
     out = object.__new__(Tensor)  # perf: what wrap() does, spelled out (one call fewer per op)
     out.data, out.grad, out._name = value, None, None
     if needs_grad and _state.grad_enabled:
@@ -414,7 +414,7 @@ def compare(ufunc: np.ufunc, symbol: str, a: Tensor, b: Any) -> Tensor:
     if other is None:
         return NotImplemented
     try:
-        return wrap(np.asarray(ufunc(a.data, other.data)), None)
+        return wrap(np.asanyarray(ufunc(a.data, other.data)), None)  # compile: keeps traced arrays
     except ValueError as error:
         raise ValueError(f"'{symbol}': cannot compare shapes {a.shape} and {other.shape}: {error}") from None
 
@@ -427,7 +427,7 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        return np.asarray(data, dtype=dtype)
+        return np.asanyarray(data, dtype=dtype)  # compile: keeps traced arrays
     if isinstance(data, np.ndarray):
         return data
     array = np.asarray(data)

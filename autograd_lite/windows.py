@@ -47,7 +47,7 @@ class Pad(Function):
     def forward(self, x):
         """y = x with widths[axis] values `value` added before and after it along each axis"""
         out_shape = tuple(n + before + after for n, (before, after) in zip(x.shape, self.widths))
-        out = np.full(out_shape, self.fill, dtype=x.dtype)
+        out = np.full_like(x, self.fill, shape=out_shape, order="C")  # compile: like x, so that a trace sees it
         source, target = [], []  # the part of x that is kept (all of it unless a width is negative), and where it goes
         for n, (before, after) in zip(x.shape, self.widths):
             start = max(-before, 0)
@@ -118,7 +118,7 @@ class FoldWindows(Function):
         kh, kw = self.kernel_size
         sh, sw = self.stride
         oh, ow = windows.shape[-2:]
-        out = np.zeros(windows.shape[:-4] + self.image_size, dtype=windows.dtype)
+        out = np.zeros_like(windows, shape=windows.shape[:-4] + self.image_size, order="C")  # compile: traced
         # One strided slice add per kernel offset (p, q): kh*kw NumPy calls, whatever the batch and image size.
         for p in range(kh):
             for q in range(kw):

@@ -11,6 +11,8 @@ OURS_RAW = "autograd_lite, raw Tensor ops"
 OURS_NN = "autograd_lite + nn"
 REPLAY = "NumPy replaying + nn's array ops"  # diagnostic: the engine's array work without its bookkeeping
 OURS = "autograd_lite"
+COMPILED = "autograd_lite + nn, ag.compile"  # the same step traced once and replayed as flat NumPy
+OURS_COMPILED = "autograd_lite, ag.compile"
 TORCH = "PyTorch"
 
 

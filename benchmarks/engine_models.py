@@ -97,11 +97,44 @@ class NNMLP:
         return [(layer.weight.data.T, layer.bias.data) for layer in self.layers]
 
 
+class CompiledNNMLP(NNMLP):
+    """NNMLP's step through ag.compile: traced on the first calls, then replayed as flat NumPy."""
+
+    def __init__(self, problem: MLPProblem) -> None:
+        super().__init__(problem)
+        self.compiled = ag.compile(self._step)
+
+    def _step(self, x: ag.Tensor, labels: ag.Tensor) -> ag.Tensor:
+        self.optimizer.zero_grad()
+        loss = self.functional.cross_entropy(self._forward(x), labels)
+        loss.backward()
+        self.optimizer.step()
+        return loss
+
+    def _forward(self, x: ag.Tensor) -> ag.Tensor:
+        activation = self.functional.sigmoid if self.problem.activation == "sigmoid" else self.functional.relu
+        h = x
+        for layer in self.layers[:-1]:
+            h = activation(layer(h))
+        return self.layers[-1](h)
+
+    def step(self) -> float:
+        return self.compiled(self.x, self.labels).item()
+
+
 def five_op_graph(a: ag.Tensor, b: ag.Tensor) -> None:
     """y = sum(tanh(a*b + a) * b), forward and backward; gradients land in a.grad, b.grad."""
     a.zero_grad()
     b.zero_grad()
     ((a * b + a).tanh() * b).sum().backward()
+
+
+_compiled_five_ops = ag.compile(five_op_graph)
+
+
+def compiled_five_op_graph(a: ag.Tensor, b: ag.Tensor) -> None:
+    """five_op_graph through ag.compile (the zero_grad calls are traced too)."""
+    _compiled_five_ops(a, b)
 
 
 def chain(x: ag.Tensor, w: ag.Tensor, n_ops: int) -> None:

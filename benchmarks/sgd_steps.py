@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 import timing
-from contenders import NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW, REPLAY, TORCH, Available
+from contenders import COMPILED, NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW, REPLAY, TORCH, Available
 from engine_replay import EngineReplay
 from numpy_floor import NumpyMLP
 from problems import MLPProblem
@@ -59,6 +59,9 @@ def _engine_models(problem: MLPProblem, available: Available, raw: bool) -> dict
 
         models[OURS_NN] = (NNMLP(problem), NUMPY_OUT_IN)
         models[REPLAY] = (EngineReplay(problem), NUMPY_OUT_IN)
+        from engine_models import CompiledNNMLP
+
+        models[COMPILED] = (CompiledNNMLP(problem), NUMPY_OUT_IN)
     if available.torch:
         from torch_models import TorchMLP
 

@@ -200,7 +200,7 @@ def embedding(input: Any, weight: ag.Tensor, padding_idx: int | None = None) -> 
 
 def _lookup_rows(input: Any, weight: ag.Tensor, padding_idx: int | None, op: str) -> ag.Tensor:
     """embedding(), with errors naming `op` (the Embedding module passes its own label)."""
-    indices = np.asarray(input.data if isinstance(input, ag.Tensor) else input)
+    indices = np.asanyarray(input.data if isinstance(input, ag.Tensor) else input)  # compile: traced
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype}")
     rows = weight.shape[0]
@@ -309,7 +309,7 @@ def cross_entropy(logits: ag.Tensor, target: Any, reduction: str = "mean") -> ag
     """
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
-    labels = np.asarray(target.data if isinstance(target, ag.Tensor) else target)
+    labels = np.asanyarray(target.data if isinstance(target, ag.Tensor) else target)  # compile: range checks stay guards
     if labels.dtype.kind in "iu":  # integer class labels
         loss = _cross_entropy_with_labels(logits, labels)
     elif labels.ndim == 1:
@@ -345,7 +345,7 @@ def nll_loss(
     if input.ndim < 1:
         raise ValueError(f"nll_loss: input must have shape (N, C, ...) or (C,), got {input.shape}")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    labels = np.asarray(target.data if isinstance(target, ag.Tensor) else target)
+    labels = np.asanyarray(target.data if isinstance(target, ag.Tensor) else target)  # compile: range checks stay guards
     if labels.dtype.kind not in "iu":
         raise ValueError(f"nll_loss: target must hold integer class labels, got dtype {labels.dtype}")
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]

@@ -68,9 +68,13 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
-        step = float(state["step"])  # a Python float keeps float32 arithmetic in float32
-        step_size = lr / (1 - beta1**step)
-        denominator = np.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + group["eps"]
+        # The bias corrections are computed from the step count as a 0-d float64 array (not a Python
+        # float), so that a compiled step (ag.compile) counts in its program; cast to the parameter's
+        # dtype, as a Python float would be, float32 arithmetic stays float32.
+        step = state["step"]
+        step_size = (lr / (1 - beta1**step)).astype(param.dtype)
+        correction = np.sqrt(1 - beta2**step).astype(param.dtype)
+        denominator = np.sqrt(exp_avg_sq) / correction + group["eps"]
         param -= step_size * exp_avg / denominator
 
 

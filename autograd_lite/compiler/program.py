@@ -1,0 +1,287 @@
+"""Planning and code generation: a trace becomes one flat Python function of NumPy calls.
+
+    plan:      drop dead operations (nothing later reads their results, they
+               write into no parameter or state), then give every array an
+               output buffer, preallocated once and reused on every call
+               (`out=`); a buffer whose array is no longer needed is handed to
+               a later array of the same shape and dtype.
+    generate:  one line of NumPy per operation, forward, backward, update;
+               the text is `step.source`, and the same text is what runs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_lite.compiler.trace import Op, Ref, Tracer, _refs_in
+
+_OUT_METHODS = ("__call__", "reduce", "accumulate")
+_VIEW_METHODS = ("reshape", "transpose", "swapaxes", "squeeze", "ravel", "view", "__getitem__")
+
+
+class GuardError(RuntimeError):
+    """A Python decision taken on a value when tracing goes the other way on this call."""
+
+
+class Program:
+    """The planned program of one trace: its source, and the function compiled from it."""
+
+    def __init__(self, tracer: Tracer, inputs: list[int], outputs: list[int]) -> None:
+        self.tracer, self.inputs, self.outputs = tracer, inputs, outputs
+        values = tracer.values
+        self.live = _live_ops(tracer, set(outputs))
+        self.buffer_of, self.buffers = _assign_buffers(tracer, self.live, set(outputs))
+        self.names = [v.name for v in values]
+        for index, buffer in self.buffer_of.items():
+            pass
+        self.constants = {values[i].name: values[i].array for i in range(len(values))
+                          if values[i].source == ("const",)}
+        self.source = self._generate()
+        namespace: dict[str, Any] = {"np": np, "GuardError": GuardError}
+        namespace.update(self.constants)
+        namespace.update(_namespace_functions(tracer, self.live))
+        exec(compile(self.source, "<ag.compile>", "exec"), namespace)  # noqa: S102  (our own generated code)
+        self.function = namespace["compiled_step"]
+
+    # ------------------------------------------------------------------ code
+
+    def _generate(self) -> str:
+        values, ops = self.tracer.values, self.tracer.ops
+        inputs = ", ".join(values[i].name for i in self.inputs)
+        lines = ["import numpy as np", ""]
+        if self.buffers:
+            lines.append("# output buffers, allocated once and reused by every call")
+            for name, template in self.buffers:
+                lines.append(f"{name} = np.empty({template.shape}, dtype=np.{template.dtype.name}"
+                             + (", order='F'" if _is_fortran(template) else "") + ")")
+            lines.append("")
+        used_constants = [n for n in self.constants]
+        for name in used_constants:
+            text = _constant_text(self.constants[name])
+            if text is not None:
+                lines.append(f"{name} = {text}")
+        if used_constants:
+            lines.append("")
+        defaults = "".join(f", {name}={name}" for name, _ in self.buffers)
+        lines.append(f"def compiled_step({inputs}{defaults}):")
+        phase = None
+        for index in self.live:
+            op = ops[index]
+            if op.phase != phase:
+                phase = op.phase
+                lines.append(f"    # {phase}")
+            lines.append("    " + self._line(op))
+        returned = ", ".join(values[i].name for i in self.outputs)
+        lines.append(f"    return ({returned}{',' if len(self.outputs) == 1 else ''})")
+        return "\n".join(lines) + "\n"
+
+    def _line(self, op: Op) -> str:
+        names = self.names
+        if op.kind == "bool":
+            (ref,) = op.args
+            return (f"if bool({names[ref.index]}) is not {op.guard}: raise GuardError("
+                    f"'a Python branch taken on {names[ref.index]} when tracing goes the other way now')")
+        out_names = [names[i] for i in op.outputs]
+        buffered = [self.buffer_of.get(i) for i in op.outputs]
+        target = ", ".join(out_names)
+        if op.kind == "ufunc":
+            call = f"np.{op.target.__name__}" + ("" if op.method == "__call__" else f".{op.method}")
+            args = [self._arg(a) for a in op.args] + [f"{k}={self._arg(v)}" for k, v in op.kwargs.items()
+                                                       if k != "out"]
+            if "out" in op.kwargs:
+                outs = op.kwargs["out"]
+                args.append(f"out={self._arg(outs[0]) if len(outs) == 1 else self._arg(outs)}")
+                return f"{call}({', '.join(args)})"
+            if op.method == "at":
+                return f"{call}({', '.join(args)})"
+            if buffered and buffered[0] is not None:
+                args.append(f"out={buffered[0]}")
+            return f"{target} = {call}({', '.join(args)})" if out_names else f"{call}({', '.join(args)})"
+        if op.kind == "function":
+            name = _function_name(op.target)
+            if op.target is np.empty_like and buffered and buffered[0] is not None:
+                return f"{target} = {buffered[0]}"
+            args = [self._arg(a) for a in op.args] + [f"{k}={self._arg(v)}" for k, v in op.kwargs.items()]
+            call = f"{name}({', '.join(args)})"
+            return f"{target} = {call}" if out_names else call
+        # ndarray methods
+        this, rest = self._arg(op.args[0]), op.args[1:]
+        if op.target == "__getitem__":
+            return f"{target} = {this}[{self._index(rest[0])}]"
+        if op.target == "__setitem__":
+            return f"{this}[{self._index(rest[0])}] = {self._arg(rest[1])}"
+        if op.target == "transpose" and not rest and not op.kwargs:
+            return f"{target} = {this}.T"
+        if op.target == "copy" and buffered and buffered[0] is not None:
+            return f"{target} = {buffered[0]}; np.copyto({buffered[0]}, {this})"
+        if op.target == "astype" and buffered and buffered[0] is not None:
+            return f"{target} = {buffered[0]}; np.copyto({buffered[0]}, {this}, casting='unsafe')"
+        args = [self._arg(a) for a in rest] + [f"{k}={self._arg(v)}" for k, v in op.kwargs.items()]
+        call = f"{this}.{op.target}({', '.join(args)})"
+        return f"{target} = {call}" if out_names else call
+
+    def _arg(self, x: Any) -> str:
+        if isinstance(x, Ref):
+            return self.names[x.index]
+        if isinstance(x, tuple):
+            inner = ", ".join(self._arg(p) for p in x)
+            return f"({inner},)" if len(x) == 1 else f"({inner})"
+        if isinstance(x, list):
+            return "[" + ", ".join(self._arg(p) for p in x) + "]"
+        if isinstance(x, dict):
+            return "{" + ", ".join(f"{k!r}: {self._arg(v)}" for k, v in x.items()) + "}"
+        return _literal(x)
+
+    def _index(self, index: Any) -> str:
+        parts = index if isinstance(index, tuple) else (index,)
+        texts = []
+        for p in parts:
+            if isinstance(p, slice):
+                text = ("" if p.start is None else _literal(p.start)) + ":" + ("" if p.stop is None else _literal(p.stop))
+                texts.append(text + ("" if p.step is None else ":" + _literal(p.step)))
+            elif p is Ellipsis:
+                texts.append("...")
+            else:
+                texts.append(self._arg(p))
+        if not isinstance(index, tuple):
+            return texts[0]
+        return ", ".join(texts) + ("," if len(texts) == 1 else "") if texts else "()"
+
+
+def _literal(x: Any) -> str:
+    if isinstance(x, float):
+        return repr(x) if np.isfinite(x) else f"float('{x}')"
+    if isinstance(x, np.dtype):
+        return f"np.{x.name}" if hasattr(np, x.name) else f"np.dtype({x.str!r})"
+    if isinstance(x, type) and issubclass(x, np.generic):
+        return f"np.{x.__name__}"
+    if isinstance(x, np.generic):
+        value = x.item()
+        return f"np.{type(x).__name__}({_literal(value)})"
+    if x is Ellipsis:
+        return "..."
+    return repr(x)
+
+
+def _constant_text(array: np.ndarray) -> str | None:
+    """Small constants printed in full (np.arange(n) by name); others come from the namespace."""
+    if array.ndim == 1 and array.dtype.kind in "iu" and array.size and np.array_equal(array, np.arange(array.size)):
+        return f"np.arange({array.size})" + ("" if array.dtype == np.int64 else f".astype(np.{array.dtype.name})")
+    if array.size <= 16:
+        return f"np.array({array.tolist()!r}, dtype=np.{array.dtype.name})"
+    return None
+
+
+def _is_fortran(a: np.ndarray) -> bool:
+    return a.ndim >= 2 and a.flags.f_contiguous and not a.flags.c_contiguous
+
+
+def _function_name(func: Any) -> str:
+    name = getattr(func, "__name__", "f")
+    return f"np.{name}" if getattr(np, name, None) is func else f"fn_{name}"
+
+
+def _namespace_functions(tracer: Tracer, live: list[int]) -> dict:
+    functions = {}
+    for index in live:
+        op = tracer.ops[index]
+        if op.kind == "function" and not _function_name(op.target).startswith("np."):
+            functions[_function_name(op.target)] = op.target
+        if op.kind == "ufunc" and getattr(np, op.target.__name__, None) is not op.target:
+            raise RuntimeError(f"ag.compile: ufunc {op.target.__name__} is not np.{op.target.__name__}")
+    return functions
+
+
+# --------------------------------------------------------------------------- dead operations
+
+
+def roots(tracer: Tracer, index: int) -> set[int]:
+    """The values owning the memory of value `index` (itself unless it is a view)."""
+    value = tracer.values[index]
+    if not value.view_of:
+        return {index}
+    found: set[int] = set()
+    for base in value.view_of:
+        found |= roots(tracer, base)
+    return found
+
+
+def _live_ops(tracer: Tracer, outputs: set[int]) -> list[int]:
+    """Indices of the ops that matter: guards, writes into inputs, and what the outputs need."""
+    needed: set[int] = set()
+    for index in outputs:
+        needed |= {index} | roots(tracer, index)
+    live = []
+    for position in range(len(tracer.ops) - 1, -1, -1):
+        op = tracer.ops[position]
+        written_roots = set().union(*[roots(tracer, w) for w in op.writes]) if op.writes else set()
+        is_live = (
+            op.kind == "bool"
+            or any(tracer.values[r].source is not None for r in written_roots)
+            or any(o in needed for o in op.outputs)
+            or bool(written_roots & needed)
+        )
+        if not is_live:
+            continue
+        live.append(position)
+        for ref in _refs_in((op.args, op.kwargs)):
+            needed |= {ref.index} | roots(tracer, ref.index)
+        for o in op.outputs:
+            needed |= roots(tracer, o)
+    live.reverse()
+    return live
+
+
+# --------------------------------------------------------------------------- buffers
+
+
+def _wants_buffer(tracer: Tracer, op: Op, index: int) -> bool:
+    value = tracer.values[index]
+    if value.view_of or value.made_by is None or value.source is not None:
+        return False
+    if op.kind == "ufunc":
+        return op.method in _OUT_METHODS and "out" not in op.kwargs and len(op.outputs) == 1
+    if op.kind == "function":
+        return op.target is np.empty_like
+    return op.kind == "method" and op.target in ("copy", "astype")
+
+
+def _assign_buffers(tracer: Tracer, live: list[int], outputs: set[int]) -> tuple[dict, list]:
+    """value -> buffer name, and the buffers (name, template array); freed buffers are reused."""
+    last_use: dict[int, int] = {}
+    for position in live:
+        op = tracer.ops[position]
+        for ref in _refs_in((op.args, op.kwargs)):
+            for r in roots(tracer, ref.index):
+                last_use[r] = position
+        for o in op.outputs:
+            for r in roots(tracer, o):
+                last_use[r] = max(last_use.get(r, position), position)
+    for index in outputs:
+        for r in roots(tracer, index):
+            last_use[r] = len(tracer.ops)  # alive to the end
+    free: dict[tuple, list[str]] = {}
+    buffer_of: dict[int, str] = {}
+    buffers: list[tuple[str, np.ndarray]] = []
+    holding: dict[int, str] = {}
+    releases: dict[int, list[int]] = {}
+    for position in live:
+        op = tracer.ops[position]
+        for o in op.outputs:
+            if o in buffer_of or not _wants_buffer(tracer, op, o):
+                continue
+            template = tracer.values[o].array
+            key = (template.shape, template.dtype.str, _is_fortran(template))
+            if free.get(key):
+                name = free[key].pop()
+            else:
+                name = f"_b{len(buffers)}"
+                buffers.append((name, template))
+            buffer_of[o] = name
+            holding[o] = name
+            releases.setdefault(last_use.get(o, position), []).append(o)
+        for o in releases.pop(position, []):
+            template = tracer.values[o].array
+            free.setdefault((template.shape, template.dtype.str, _is_fortran(template)), []).append(holding.pop(o))
+    return buffer_of, buffers
