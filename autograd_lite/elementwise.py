@@ -452,7 +452,9 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where condition holds, else of b (no gradient flows to the condition)."""
-    condition = np.array(array_of(condition), dtype=bool)  # a copy: the caller may change it before backward
+    condition = array_of(condition)
+    # a copy: the caller may change it before backward (compile: astype is traced, np.array is not)
+    condition = condition.astype(bool) if isinstance(condition, np.ndarray) else np.array(condition, dtype=bool)
     a, b = operands(a, b, "where")
     return apply(Where(condition), a, b)
 
@@ -462,5 +464,5 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
     # bounds get no gradient; arrays are copied, as the caller may change them before backward
-    bounds = [np.array(b) if isinstance(b, np.ndarray) else b for b in (array_of(min), array_of(max))]
+    bounds = [b.copy() if isinstance(b, np.ndarray) else b for b in (array_of(min), array_of(max))]
     return apply(Clip(*bounds), operand(x, "clip"))

@@ -209,6 +209,7 @@ class ArraySummary:
     __slots__ = ("dtype", "shape", "text")
 
     def __init__(self, array: np.ndarray) -> None:
+        array = np.asarray(array)  # compile: a label reads values without recording (plain view)
         self.dtype, self.shape = array.dtype, array.shape
         if array.dtype == bool:
             self.text = f"mask {array.shape}"

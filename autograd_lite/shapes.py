@@ -191,7 +191,7 @@ def _owned_index(index: Any) -> Any:
     for p in index if isinstance(index, tuple) else (index,):
         p = array_of(p)
         if isinstance(p, (list, np.ndarray)):
-            p = np.array(p)
+            p = p.copy() if isinstance(p, np.ndarray) else np.array(p)  # compile: .copy() is traced, np.array is not
             if p.dtype.kind not in "biu":
                 raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
         parts.append(p)
