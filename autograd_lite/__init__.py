@@ -26,4 +26,4 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradien
 
 __version__ = "0.1.0"
 from autograd_lite.compare import GradientComparison, compare_gradients
-from autograd_lite import viz
+from autograd_lite import func, viz

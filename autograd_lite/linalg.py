@@ -35,6 +35,11 @@ class MatMul(Function):
         gb = sum_to(a2.swapaxes(-1, -2) @ g2, b2.shape).reshape(b.shape) if self.needs_grad[1] else None
         return ga, gb
 
+    def jvp(self, tangents, y, a, b):
+        """d(a @ b) = da @ b + a @ db"""
+        da, db = tangents
+        return da @ b + a @ db
+
 
 def _transposed(x: ArrayOrTensor) -> bool:
     """Is x stored column by column, like W.T in nn.Linear's x @ W.T?
