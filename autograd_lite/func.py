@@ -431,7 +431,10 @@ def _zeros_like(x: Tensor) -> Tensor:
 
 
 def _as_tensor(value: Any) -> Tensor:
-    return value if isinstance(value, Tensor) else wrap(value, None)
+    """A tangent handed to the user: a Tensor of its own, writable (the engine's zeros are read-only views)."""
+    if isinstance(value, Tensor):
+        return value
+    return wrap(value if value.flags.writeable else value.copy(), None)
 
 
 def _assemble(parts: Sequence[Tensor], out: Tensor, x: Tensor, kind: str) -> Tensor:

@@ -173,6 +173,7 @@ class Function:
     op = "function"
     kept_grad: ArrayOrTensor | None = None  # dL/d(output), kept for pictures only with retain_graph=True
     output_tangents: dict | None = None  # forward mode: the output's tangents, {level: tangent} (forward.py)
+    has_tangent: tuple | None = None  # forward mode, while jvp runs: per input, is its tangent its own (not zeros)?
     tensor_name: str | None = None  # the output tensor's name, for pictures
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
