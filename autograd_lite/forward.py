@@ -22,7 +22,8 @@ common case (one jvp, nothing to record) it runs on plain arrays, which is fast.
 Forward over reverse (a jacrev inside a jvp): a node remembers its output's
 tangents (`output_tangents`), so that the backward pass, running its rules on
 Tensors under create_graph, can hand the saved values their tangents back
-(`restore_tangents`).
+(`restore_tangents`). A node keeps them while it lives, so a graph recorded
+inside a jvp and kept after it also keeps its tangents.
 
 As in PyTorch, `no_grad` does not stop forward mode: it only concerns recording
 the backward graph.

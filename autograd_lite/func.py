@@ -34,6 +34,10 @@ How the transforms meet the rest of the engine:
   (model parameters), or inside a forward-mode transform, the reverse
   transforms record their own backward pass (create_graph), so that their
   results can be differentiated again; otherwise they run it on plain arrays.
+  Each forward-mode transform opens its own level (forward.py), so that a jvp
+  inside a jvp keeps the two perturbations apart. Inside f, take derivatives
+  that an outer transform differentiates with these transforms: a plain
+  `ag.grad(...)` (without create_graph) gives constants.
 """
 from __future__ import annotations
 
@@ -81,6 +85,7 @@ def grad(f: Callable, argnums: ArgNums = 0, has_aux: bool = False) -> Callable:
 
 def _gradient(f: Callable, argnums: ArgNums, has_aux: bool, transform: str) -> Callable:
     def gradient(*args: Any) -> Any:
+        """d f / d args[argnums] at these arguments."""
         run = _ReverseRun(f, args, argnums, has_aux, transform)
         if not run.single or run.outputs[0].size != 1:
             raise TypeError(f"{transform}: f must return a single-element Tensor, got {_describe_value(run.value)}; "
@@ -128,6 +133,7 @@ def jacrev(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False) -> Calla
 
 def _jacobian_by_rows(f: Callable, argnums: ArgNums, has_aux: bool, transform: str) -> Callable:
     def jacobian(*args: Any) -> Any:
+        """The Jacobian of f at these arguments, row by row (reverse mode)."""
         run = _ReverseRun(f, args, argnums, has_aux, transform)
         per_output = []
         for out in run.outputs:
@@ -143,9 +149,8 @@ class _ReverseRun:
     """f run once on differentiable copies of its inputs, ready for backward passes."""
 
     def __init__(self, f: Callable, args: tuple, argnums: Any, has_aux: bool, transform: str) -> None:
-        self.transform = transform
         positions = _argnum_positions(argnums, args, transform)
-        self.many_args = not isinstance(argnums, int)
+        self.many_args = isinstance(argnums, tuple)
         # Recorded (connected to the caller's graph) only where the caller records: no_grad outside stays outside.
         self.recording = is_grad_enabled()
         args = list(args)
@@ -255,30 +260,31 @@ def jacfwd(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False) -> Calla
 
 def _jacobian_by_columns(f: Callable, argnums: ArgNums, has_aux: bool, transform: str) -> Callable:
     def jacobian(*args: Any) -> Any:
+        """The Jacobian of f at these arguments, column by column (forward mode)."""
         positions = _argnum_positions(argnums, args, transform)
-        columns_per_arg, outputs, single, aux = [], None, True, _NO_AUX
+        columns, outputs, single, aux = {}, None, True, _NO_AUX  # columns[k][j][o] = d output o / d args[k]_j
         for k in positions:
             primal = _checked_primal(args[k], transform, f"argument {k}")
-            columns = []
+            columns[k] = []
             for j in range(primal.size):
                 _, outputs, single, aux, tangents_out = _push_forward(f, args, {k: _unit(primal, j)}, has_aux,
                                                                       transform)
-                columns.append(tangents_out)
-            columns_per_arg.append(columns)
+                columns[k].append(tangents_out)
         if outputs is None:  # every differentiated argument is empty: run f once for the output shapes
             _, outputs, single, aux, _ = _push_forward(f, args, {}, has_aux, transform)
-        per_output = []
-        for o, out in enumerate(outputs):
-            per_output.append(tuple(_assemble([c[o] for c in columns], out, args[k], "columns")
-                                    for k, columns in zip(positions, columns_per_arg)))
-        result = _shaped_as_torch(per_output, single, not isinstance(argnums, int))
+        per_output = [tuple(_assemble([column[o] for column in columns[k]], out, args[k], "columns")
+                            for k in positions) for o, out in enumerate(outputs)]
+        result = _shaped_as_torch(per_output, single, isinstance(argnums, tuple))
         return (result, aux) if has_aux else result
 
     return jacobian
 
 
 def _push_forward(f: Callable, args: Sequence[Any], tangents: dict, has_aux: bool, transform: str) -> tuple:
-    """Run f once in a new forward-mode level, args[k] carrying tangents[k]: (value, outputs, single, aux, tangents out)."""
+    """Run f once in a new forward-mode level, args[k] carrying tangents[k].
+
+    Returns (value, outputs, single, aux, the outputs' tangents).
+    """
     with forward.open_level() as level:
         args = list(args)
         for k, tangent in tangents.items():

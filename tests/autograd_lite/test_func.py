@@ -53,6 +53,7 @@ def test_grad_with_argnums_and_aux():
     np.testing.assert_array_equal(aux.data, x.data + y.data)
     np.testing.assert_array_equal(func.grad(lambda x, y: (x * y).sum(), argnums=1)(x, y).data, x.data)
     np.testing.assert_array_equal(func.grad(lambda x, y: (x * y).sum(), argnums=-1)(x, y).data, x.data)
+    np.testing.assert_array_equal(func.grad(lambda x, y: (x * y).sum(), argnums=np.int64(1))(x, y).data, x.data)
 
 
 def test_grad_of_an_input_f_ignores_is_zero():
