@@ -20,13 +20,13 @@ only its shape changes from row to row. The two Jacobians are also compared
 Measured on the 2-core test machine (one BLAS thread, shared with other jobs),
 full run, median of 3 runs:
        n      m   jacfwd ms  jacrev ms
-       2   2048         0.2      104.9
-      64     64         4.2        2.0
-    2048      2       268.5        0.1
-Forward mode was faster up to n = 43 (m = 96), not n = m = 64: at n = m a
-tangent pass took 66 us and a backward pass 31 us, since each tangent pass
+       2   2048         0.2       81.3
+      64     64         4.4        2.0
+    2048      2       181.6        0.1
+Forward mode was faster up to n = 42 (m = 97), not n = m = 64: at n = m a
+tangent pass took 68 us and a backward pass 30 us, since each tangent pass
 runs f itself (every op's forward and its jvp rule), while the backward passes
-all reuse the one recorded forward pass; sqrt(4096 * 31 / 66) = 44.
+all reuse the one recorded forward pass; sqrt(4096 * 30 / 68) = 43.
 """
 from __future__ import annotations
 
