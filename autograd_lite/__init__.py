@@ -26,5 +26,5 @@ from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradien
 
 __version__ = "0.1.0"
 from autograd_lite.compare import GradientComparison, compare_gradients
-from autograd_lite import viz
+from autograd_lite import func, viz
 from autograd_lite.compiler import compile  # noqa: E402,A001  (ag.compile, as torch.compile)

@@ -18,7 +18,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import ArrayOrTensor, Function, _state, sum_to
+from autograd_lite import forward
+from autograd_lite.graph import ArrayOrTensor, Function, _state, forward_mode, sum_to
 from autograd_lite.tensor import Tensor, to_array, wrap
 
 # on_step(node, g, input_grads): called after each node's rule ran (pictures of the backward pass)
@@ -235,7 +236,10 @@ class _Walking:
 def _saved_as_tensors(node: Function) -> tuple[Tensor, list]:
     """The node's output and inputs as Tensors, so that its rule records a differentiable graph."""
     xs = [wrap(x, p) if isinstance(p, Function) else p for p, x in zip(node.parents, node.saved_inputs)]
-    return wrap(node.saved_output, node), xs
+    y = wrap(node.saved_output, node)
+    if forward_mode.open_levels:  # forward over reverse: the rule's operations carry the tangents on
+        forward.restore_tangents(node, y, xs)
+    return y, xs
 
 
 def _undo_broadcast(node: Function, gx: ArrayOrTensor, x: ArrayOrTensor, y: ArrayOrTensor) -> ArrayOrTensor:

@@ -1,9 +1,10 @@
 """Elementwise primitives: arithmetic, exp/log/tanh/..., maximum/minimum/where/clip.
 
 Each class pairs `forward` (the function, on arrays) with `backward` (its
-derivative times the incoming gradient g). Inputs of different shapes
-broadcast as in NumPy; the graph walk sums each gradient back to its input's
-shape, so the rules below can ignore broadcasting.
+derivative times the incoming gradient g) and `jvp` (its derivative times the
+inputs' tangents dx, for forward mode). Inputs of different shapes broadcast
+as in NumPy; the graph walk sums each gradient back to its input's shape, and
+the tangents broadcast by themselves, so the rules below can ignore broadcasting.
 
 Masks such as "where x > 0" have zero derivative, so rules compute them from
 the plain data (`array_of`) even when the walk passes Tensors. Comparisons
@@ -33,6 +34,11 @@ class Add(Function):
         """d(a + b)/da = 1, d(a + b)/db = 1"""
         return g, g
 
+    def jvp(self, tangents, y, a, b):
+        """d(a + b) = da + db"""
+        da, db = tangents
+        return da + db
+
 
 class Sub(Function):
     op = "sub"
@@ -43,6 +49,11 @@ class Sub(Function):
     def backward(self, g, y, a, b):
         """d(a - b)/da = 1, d(a - b)/db = -1"""
         return g, -g
+
+    def jvp(self, tangents, y, a, b):
+        """d(a - b) = da - db"""
+        da, db = tangents
+        return da - db
 
 
 class Mul(Function):
@@ -56,6 +67,11 @@ class Mul(Function):
         needs_a, needs_b = self.needs_grad  # perf: often one factor is a constant: skip its product
         return (g * b if needs_a else None), (g * a if needs_b else None)
 
+    def jvp(self, tangents, y, a, b):
+        """d(a * b) = da b + a db"""
+        da, db = tangents
+        return da * b + a * db
+
 
 class Div(Function):
     op = "div"
@@ -68,6 +84,11 @@ class Div(Function):
         ga = g / b
         return (ga if self.needs_grad[0] else None), (-ga * y if self.needs_grad[1] else None)
 
+    def jvp(self, tangents, y, a, b):
+        """d(a / b) = da / b - (a / b) db / b = (da - y db) / b"""
+        da, db = tangents
+        return (da - y * db) / b
+
 
 class Neg(Function):
     op = "neg"
@@ -79,6 +100,11 @@ class Neg(Function):
         """d(-a)/da = -1"""
         return (-g,)
 
+    def jvp(self, tangents, y, a):
+        """d(-a) = -da"""
+        (da,) = tangents
+        return -da
+
 
 class Pow(Function):
     op = "pow"
@@ -89,12 +115,25 @@ class Pow(Function):
     def backward(self, g, y, a, b):
         """d(a^b)/da = b * a^(b-1), d(a^b)/db = a^b * log(a)"""
         ga = g * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = None
-        if self.needs_grad[1]:
-            positive = array_of(a) > 0  # log(a) is real only there; elsewhere a^b has no b-derivative we use
-            safe_a = a * positive + (~positive)  # 1 where a <= 0, so log gives 0 there
-            gb = g * y * (log(safe_a) if isinstance(safe_a, Tensor) else np.log(safe_a))
+        gb = g * y * _log_of_base(a) if self.needs_grad[1] else None
         return ga, gb
+
+    def jvp(self, tangents, y, a, b):
+        """d(a^b) = b a^(b-1) da + a^b log(a) db"""
+        da, db = tangents
+        given_a, given_b = self.has_tangent or (True, True)  # perf: x ** 2 needs no log(x) (10^6 x: 15.8 -> 4.6 ms)
+        by_base = da * b * a ** (b - 1) if given_a else None
+        by_exponent = db * y * _log_of_base(a) if given_b else None
+        if by_base is None or by_exponent is None:
+            return by_exponent if by_base is None else by_base
+        return by_base + by_exponent
+
+
+def _log_of_base(a: Any) -> Any:
+    """log(a) where a > 0, else 0: log(a) is real only there, and elsewhere a^b has no b-derivative we use."""
+    positive = array_of(a) > 0
+    safe_a = a * positive + (~positive)  # 1 where a <= 0, so log gives 0 there
+    return log(safe_a) if isinstance(safe_a, Tensor) else np.log(safe_a)
 
 
 class AsType(Function):
@@ -113,6 +152,11 @@ class AsType(Function):
         """the gradient goes back in the input's dtype"""
         return (g.astype(a.dtype),)
 
+    def jvp(self, tangents, y, a):
+        """d astype(a) = astype(da): the tangent moves to the output's dtype"""
+        (da,) = tangents
+        return da.astype(self.dtype_to)
+
 
 class Clone(Function):
     op = "clone"
@@ -123,6 +167,11 @@ class Clone(Function):
     def backward(self, g, y, x):
         """d/dx clone(x) = 1"""
         return (g,)
+
+    def jvp(self, tangents, y, x):
+        """d clone(x) = dx"""
+        (dx,) = tangents
+        return dx
 
 
 def add(a: Any, b: Any) -> Tensor:
@@ -176,6 +225,11 @@ class Exp(Function):
         """d/dx exp(x) = exp(x)"""
         return (g * y,)
 
+    def jvp(self, tangents, y, x):
+        """d exp(x) = exp(x) dx"""
+        (dx,) = tangents
+        return dx * y
+
 
 class Log(Function):
     op = "log"
@@ -187,6 +241,11 @@ class Log(Function):
         """d/dx log(x) = 1 / x"""
         return (g / x,)
 
+    def jvp(self, tangents, y, x):
+        """d log(x) = dx / x"""
+        (dx,) = tangents
+        return dx / x
+
 
 class Tanh(Function):
     op = "tanh"
@@ -197,6 +256,11 @@ class Tanh(Function):
     def backward(self, g, y, x):
         """d/dx tanh(x) = 1 - tanh(x)^2"""
         return (g * (1 - y * y),)
+
+    def jvp(self, tangents, y, x):
+        """d tanh(x) = (1 - tanh(x)^2) dx"""
+        (dx,) = tangents
+        return dx * (1 - y * y)
 
 
 class Sigmoid(Function):
@@ -212,6 +276,11 @@ class Sigmoid(Function):
         """d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))"""
         return (g * (y * (1 - y)),)
 
+    def jvp(self, tangents, y, x):
+        """d sigmoid(x) = sigmoid(x) (1 - sigmoid(x)) dx"""
+        (dx,) = tangents
+        return dx * (y * (1 - y))
+
 
 class Relu(Function):
     op = "relu"
@@ -222,6 +291,11 @@ class Relu(Function):
     def backward(self, g, y, x):
         """d/dx relu(x) = 1 where x > 0, else 0 (0 at x = 0, as in PyTorch)"""
         return (g * (array_of(x) > 0),)
+
+    def jvp(self, tangents, y, x):
+        """d relu(x) = [x > 0] dx"""
+        (dx,) = tangents
+        return dx * (array_of(x) > 0)
 
 
 class Sqrt(Function):
@@ -234,6 +308,11 @@ class Sqrt(Function):
         """d/dx sqrt(x) = 1 / (2 sqrt(x))"""
         return (g / (2 * y),)
 
+    def jvp(self, tangents, y, x):
+        """d sqrt(x) = dx / (2 sqrt(x))"""
+        (dx,) = tangents
+        return dx / (2 * y)
+
 
 class Abs(Function):
     op = "abs"
@@ -244,6 +323,11 @@ class Abs(Function):
     def backward(self, g, y, x):
         """d/dx |x| = sign(x) (0 at x = 0)"""
         return (g * np.sign(array_of(x)),)
+
+    def jvp(self, tangents, y, x):
+        """d |x| = sign(x) dx"""
+        (dx,) = tangents
+        return dx * np.sign(array_of(x))
 
 
 def exp(x: Any) -> Tensor:
@@ -373,10 +457,20 @@ class PairwiseExtreme(Function):
 
     def backward(self, g, y, a, b):
         """d max(a, b)/da = [a > b] + [a == b] / 2, and symmetrically for b (min: [a < b])"""
+        weight_a, weight_b = self.weights(a, b, array_of(g).dtype)
+        return g * weight_a, g * weight_b
+
+    def jvp(self, tangents, y, a, b):
+        """d max(a, b) = ([a > b] + [a == b] / 2) da + ([b > a] + [a == b] / 2) db"""
+        da, db = tangents
+        weight_a, weight_b = self.weights(a, b, array_of(y).dtype)
+        return da * weight_a + db * weight_b
+
+    def weights(self, a: Any, b: Any, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """How much of the derivative each input gets: 1 for the winner, 1/2 each on a tie."""
         a, b = array_of(a), array_of(b)
         ties = a == b
-        dtype = array_of(g).dtype
-        return g * _tie_weights(self.wins(a, b), ties, dtype), g * _tie_weights(self.wins(b, a), ties, dtype)
+        return _tie_weights(self.wins(a, b), ties, dtype), _tie_weights(self.wins(b, a), ties, dtype)
 
 
 class Maximum(PairwiseExtreme):
@@ -412,6 +506,11 @@ class Where(Function):
         """d where(c, a, b)/da = [c], d/db = [not c]"""
         return g * self.condition, g * ~self.condition
 
+    def jvp(self, tangents, y, a, b):
+        """d where(c, a, b) = [c] da + [not c] db"""
+        da, db = tangents
+        return da * self.condition + db * ~self.condition
+
 
 class Clip(Function):
     op = "clip"
@@ -431,13 +530,22 @@ class Clip(Function):
 
     def backward(self, g, y, x):
         """d/dx clip(x, lo, hi) = 1 where lo <= x <= hi, else 0"""
+        return (g * self.inside(x),)
+
+    def jvp(self, tangents, y, x):
+        """d clip(x, lo, hi) = [lo <= x <= hi] dx"""
+        (dx,) = tangents
+        return dx * self.inside(x)
+
+    def inside(self, x: Any) -> np.ndarray:
+        """Where x is within the bounds (the slope is 1 there, 0 where x was clipped)."""
         x = array_of(x)
         inside = np.ones_like(x, dtype=bool)  # compile: like x, so that a trace sees it
         if self.low is not None:
             inside &= x >= self.low
         if self.high is not None:
             inside &= x <= self.high
-        return (g * inside,)
+        return inside
 
 
 def maximum(a: Any, b: Any) -> Tensor:

@@ -35,12 +35,29 @@ class _ThreadState(threading.local):
 
     grad_enabled = True
     scope: tuple = ()
+    forward_levels: tuple = ()  # forward mode: the jvp levels open in this thread, outermost first (forward.py)
 
     def __init__(self) -> None:  # runs once in each thread that uses the state
         self.saved_modes: list[bool] = []  # grad modes to restore, innermost last
 
 
 _state = _ThreadState()
+
+
+class _ForwardModeSwitch:
+    """How many forward-mode levels are open, in all threads together: `apply`'s one cheap test.
+
+    While it is 0 (always, unless a jvp is running somewhere) apply never
+    looks at tangents; the thread's own levels are in `_state.forward_levels`.
+    """
+
+    __slots__ = ("open_levels",)
+
+    def __init__(self) -> None:
+        self.open_levels = 0
+
+
+forward_mode = _ForwardModeSwitch()
 
 
 def is_grad_enabled() -> bool:
@@ -130,6 +147,14 @@ class Function:
     a differentiable graph of the gradient (second derivatives for free).
     A gradient may have the broadcast shape of the output: the walk sums it
     back to the input's shape (`sum_to`); any other shape raises.
+
+    Forward mode (forward.py) needs a third rule beside them:
+      jvp(tangents, y, *xs) -> tangent    the chain rule forward: given one
+                                          tangent dx per input (zeros for an
+                                          input without one), return dy.
+    It is written with the same shared operators, so under nested transforms
+    (a jvp inside a jvp, or a jvp differentiated in reverse) it runs on Tensors.
+    The engine broadcasts the result to y's shape.
     """
 
     # What a recorded node holds, set by `record`:
@@ -148,6 +173,8 @@ class Function:
     op = "function"
     holds_arrays = False  # True for ops that keep arrays of their own (index arrays, masks): see release()
     kept_grad: ArrayOrTensor | None = None  # dL/d(output), kept for pictures only with retain_graph=True
+    output_tangents: dict | None = None  # forward mode: the output's tangents, {level: tangent} (forward.py)
+    has_tangent: tuple | None = None  # forward mode, while jvp runs: per input, is its tangent its own (not zeros)?
     tensor_name: str | None = None  # the output tensor's name, for pictures
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
@@ -163,6 +190,10 @@ class Function:
 
         Called only when `holds_arrays` is True; what labels need stays (see ArraySummary).
         """
+
+    def jvp(self, tangents: tuple, y: ArrayOrTensor, *xs: ArrayOrTensor) -> ArrayOrTensor:
+        """The chain rule forward: the output's tangent dy, given one tangent dx per input."""
+        raise NotImplementedError(f"forward mode: {self.op} has no jvp rule")
 
     def params(self) -> str:
         """The op's parameters for labels, e.g. 'axis=1'; empty when it has none."""

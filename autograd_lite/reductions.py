@@ -2,6 +2,7 @@
 
 A reduction's backward spreads the output gradient back over the reduced
 axes: equally for sum and mean, only onto the extreme elements for max/min.
+Its jvp reduces the input's tangent the same way the input was reduced.
 """
 from __future__ import annotations
 
@@ -70,6 +71,11 @@ class Sum(Reduction):
         """d/dx_i sum(x) = 1"""
         return (self.spread(g, x),)
 
+    def jvp(self, tangents, y, x):
+        """d sum(x) = sum(dx)"""
+        (dx,) = tangents
+        return dx.sum(axis=self.axis, keepdims=self.keepdims)
+
 
 class Mean(Reduction):
     op = "mean"
@@ -86,17 +92,29 @@ class Mean(Reduction):
         n = x.size // builtins.max(y.size, 1)
         return (self.spread(g / n, x),)
 
+    def jvp(self, tangents, y, x):
+        """d mean(x) = mean(dx)"""
+        (dx,) = tangents
+        return dx.mean(axis=self.axis, keepdims=self.keepdims)
+
 
 class Extreme(Reduction):
     """max or min: the gradient goes to the elements equal to the result, ties sharing it equally."""
 
     def backward(self, g, y, x):
         """d/dx_i max(x) = [x_i == max] / (number of maximal elements)"""
-        x_data = array_of(x)
-        extreme = self.as_keepdims(array_of(y), x)
-        share = (x_data == extreme).astype(array_of(g).dtype)
+        return (self.as_keepdims(g, x) * self.share(y, x, array_of(g).dtype),)  # broadcasts: no need to spread g
+
+    def jvp(self, tangents, y, x):
+        """d max(x) = sum_i [x_i == max] dx_i / (number of maximal elements): the mean of dx over the ties"""
+        (dx,) = tangents
+        return (dx * self.share(y, x, array_of(y).dtype)).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def share(self, y: ArrayOrTensor, x: ArrayOrTensor, dtype: np.dtype) -> np.ndarray:
+        """Each element's share of the derivative: 1 / (number of ties) where it equals the result, else 0."""
+        share = (array_of(x) == self.as_keepdims(array_of(y), x)).astype(dtype)
         share /= np.add.reduce(share, self.axis, keepdims=True)
-        return (self.as_keepdims(g, x) * share,)  # the product broadcasts: no need to spread g first
+        return share
 
 
 class Max(Extreme):
@@ -131,15 +149,23 @@ class LogSumExp(Reduction):
 
     def backward(self, g, y, x):
         """d/dx_i logsumexp(x) = exp(x_i - logsumexp(x)) = softmax(x)_i"""
-        exps_and_sums, self.exps_and_sums = self.exps_and_sums, None  # used once, then freed
-        if isinstance(x, Tensor):  # create_graph: the softmax must itself be differentiable
-            softmax = (x - self.as_keepdims(y, x)).exp()
-        elif exps_and_sums is None:  # a second backward through a retained graph
-            softmax = np.exp(x - self.as_keepdims(y, x))
-        else:
-            exps, sums = exps_and_sums
-            softmax = exps / sums
+        softmax = self.softmax(y, x)
+        self.exps_and_sums = None  # used once, then freed
         return (self.as_keepdims(g, x) * softmax,)
+
+    def jvp(self, tangents, y, x):
+        """d logsumexp(x) = sum_i softmax(x)_i dx_i"""
+        (dx,) = tangents
+        return (dx * self.softmax(y, x)).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def softmax(self, y: ArrayOrTensor, x: ArrayOrTensor) -> ArrayOrTensor:
+        """exp(x - logsumexp(x)), from the exponentials forward kept when it can."""
+        if isinstance(x, Tensor):  # create_graph or nested forward mode: the softmax must itself be differentiable
+            return (x - self.as_keepdims(y, x)).exp()
+        if self.exps_and_sums is None:  # a second backward through a retained graph
+            return np.exp(x - self.as_keepdims(y, x))
+        exps, sums = self.exps_and_sums
+        return exps / sums
 
 
 def _reduce(kind: type, x: Any, axis: Any, keepdims: bool) -> Tensor:

@@ -3,6 +3,7 @@
 These move numbers around without changing them, so each backward moves the
 gradient back the same way: reshape it back, transpose it back, sum what
 broadcasting copied, scatter what indexing picked, split what was joined.
+They are linear, so each jvp moves the tangent exactly as forward moves x.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, sum_to
+from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, expand, sum_to
 from autograd_lite.tensor import Tensor, apply, array_of, operand, shape_argument
 
 
@@ -29,6 +30,11 @@ class Reshape(Function):
     def backward(self, g, y, x):
         """reshape back to the input's shape"""
         return (g.reshape(x.shape),)
+
+    def jvp(self, tangents, y, x):
+        """d reshape(x) = reshape(dx)"""
+        (dx,) = tangents
+        return dx.reshape(self.new_shape)
 
 
 class Transpose(Function):
@@ -49,6 +55,11 @@ class Transpose(Function):
             return (g.transpose(),)
         return (g.transpose(tuple(np.argsort(self.axes))),)
 
+    def jvp(self, tangents, y, x):
+        """d transpose(x) = transpose(dx)"""
+        (dx,) = tangents
+        return dx.transpose(self.axes)
+
 
 class BroadcastTo(Function):
     op = "broadcast_to"
@@ -65,6 +76,11 @@ class BroadcastTo(Function):
     def backward(self, g, y, x):
         """each input element was copied to many places: sum their gradients"""
         return (sum_to(g, x.shape),)
+
+    def jvp(self, tangents, y, x):
+        """d broadcast_to(x) = broadcast_to(dx)"""
+        (dx,) = tangents
+        return expand(dx, self.new_shape)
 
 
 class GetItem(Function):
@@ -89,6 +105,11 @@ class GetItem(Function):
     def backward(self, g, y, x):
         """scatter the gradient back to the picked positions (repeated picks add up)"""
         return (scatter_add(g, self.index, x.shape),)
+
+    def jvp(self, tangents, y, x):
+        """d x[index] = dx[index]"""
+        (dx,) = tangents
+        return dx[self.index]
 
 
 class ScatterAdd(Function):
@@ -118,6 +139,11 @@ class ScatterAdd(Function):
         """d/dg scatter_add(g) picks back the scattered positions"""
         return (g[self.index],)
 
+    def jvp(self, tangents, y, g_in):
+        """d scatter_add(g) = scatter_add(dg)"""
+        (dg,) = tangents
+        return scatter_add(dg, self.index, self.out_shape)
+
 
 class Concatenate(Function):
     op = "concatenate"
@@ -140,6 +166,10 @@ class Concatenate(Function):
             start = stop
         return tuple(grads)
 
+    def jvp(self, tangents, y, *xs):
+        """d concatenate(xs) = concatenate(dxs)"""
+        return _join_tangents(Concatenate(self.axis), tangents)
+
 
 class Stack(Function):
     op = "stack"
@@ -157,6 +187,15 @@ class Stack(Function):
         """input i gets slice i of the gradient along the new axis"""
         lead = (slice(None),) * self.axis
         return tuple(g[lead + (i,)] for i in range(len(xs)))
+
+    def jvp(self, tangents, y, *xs):
+        """d stack(xs) = stack(dxs)"""
+        return _join_tangents(Stack(self.axis), tangents)
+
+
+def _join_tangents(join: Function, tangents: tuple) -> ArrayOrTensor:
+    """The tangents joined as the inputs were: recorded when they are Tensors, plain NumPy on arrays."""
+    return apply(join, *tangents) if isinstance(tangents[0], Tensor) else join.forward(*tangents)
 
 
 # --------------------------------------------------------------------------- indexing helpers

@@ -99,3 +99,29 @@ def float32_default():
         yield
     finally:
         ag.set_default_dtype(previous)
+
+
+def check_jvp(make_fn: Callable[[], Any], *arrays: np.ndarray, eps: float = 1e-6, atol: float = 1e-6,
+              rtol: float = 1e-4, seed: int = 0) -> None:
+    """A primitive's jvp rule against central differences of its forward, along random tangents.
+
+    fn = make_fn() (a fresh Function); the tangent the rule gives for random v
+    (one per float input, zeros for integer inputs) must equal
+    (forward(a + eps v) - forward(a - eps v)) / (2 eps). For float32 inputs the
+    differences are taken in float64 copies, and the rule's result must stay float32.
+    """
+    rng = np.random.default_rng(seed)
+    tangents = [rng.standard_normal(a.shape).astype(a.dtype) if a.dtype.kind == "f" else np.zeros_like(a)
+                for a in arrays]
+    fn = make_fn()
+    y = fn.forward(*arrays)
+    t = np.asarray(fn.jvp(tuple(tangents), y, *arrays))
+    if np.asarray(y).dtype == np.float32:
+        assert t.dtype == np.float32, f"jvp of {fn.op} gave {t.dtype} for a float32 output"
+    t = np.broadcast_to(t, np.shape(y))
+    wide = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in arrays]
+    wide_tangents = [v.astype(np.float64) if a.dtype.kind == "f" else v for a, v in zip(arrays, tangents)]
+    plus = make_fn().forward(*[a + eps * v if a.dtype.kind == "f" else a for a, v in zip(wide, wide_tangents)])
+    minus = make_fn().forward(*[a - eps * v if a.dtype.kind == "f" else a for a, v in zip(wide, wide_tangents)])
+    numerical = (np.asarray(plus, dtype=np.float64) - np.asarray(minus, dtype=np.float64)) / (2 * eps)
+    np.testing.assert_allclose(t, numerical, atol=atol, rtol=rtol, err_msg=f"jvp of {fn.op}")

@@ -44,7 +44,7 @@ def test_the_one_import_cycle_is_closed_at_the_bottom_of_tensor_py():
     tree = ast.parse(source)
     late = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))][-1]
     assert late is tree.body[-1]  # the last statement of the module
-    assert {a.name for a in late.names} == {"backward", "elementwise", "linalg", "reductions", "shapes"}
+    assert {a.name for a in late.names} == {"backward", "elementwise", "forward", "linalg", "reductions", "shapes"}
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs"])
@@ -56,7 +56,7 @@ def test_help_shows_the_functions_own_doc(name):
 
 def test_every_public_function_of_the_core_has_a_docstring():
     missing = []
-    for module in ["tensor", "graph", "backward", *OP_MODULES, "gradcheck"]:
+    for module in ["tensor", "graph", "backward", "forward", "func", *OP_MODULES, "gradcheck"]:
         tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
         for node in tree.body:
             functions = [(None, node)] if isinstance(node, ast.FunctionDef) else []
