@@ -17,12 +17,29 @@ def test_construction_follows_numpy_dtype_rules():
     np.testing.assert_array_equal(ag.Tensor([[1, 2]], dtype=np.float64).data, [[1.0, 2.0]])
 
 
-def test_an_existing_array_is_neither_copied_nor_converted():
+def test_an_existing_array_is_copied_and_keeps_its_dtype():
+    """ag.tensor and ag.Tensor copy, as torch.tensor does; from_numpy and as_tensor share."""
     array = np.arange(6, dtype=np.float32).reshape(2, 3)
     t = ag.tensor(array, requires_grad=True)
-    assert t.data is array and t.dtype == np.float32
-    assert ag.Tensor(t).data is array  # from another tensor: the same data
-    assert t.numpy() is array
+    assert t.dtype == np.float32 and not np.shares_memory(t.data, array)
+    np.testing.assert_array_equal(t.data, array)
+    assert not np.shares_memory(ag.Tensor(t).data, t.data)  # from another tensor: a copy too
+    assert not np.shares_memory(ag.Tensor(array.T).data, array) and ag.Tensor(array.T).data.flags.c_contiguous
+    assert t.numpy() is t.data
+    assert ag.from_numpy(array).data is array and ag.as_tensor(array).data is array
+
+
+def test_an_optimizer_step_leaves_the_callers_array_alone():
+    """torch.tensor copies: before, ag.tensor(start) shared `start`, and SGD rewrote it silently."""
+    import nn
+
+    start = np.array([1.0, -2.0, 3.0])
+    w = ag.tensor(start, requires_grad=True)
+    optimizer = nn.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(start, [1.0, -2.0, 3.0])
+    np.testing.assert_allclose(w.data, start * (1 - 0.2))
 
 
 def test_attributes(leaf):
