@@ -272,38 +272,37 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _reduce(kind: type, x: Any, axis: Any, keepdims: Any, dim: Any = None, keepdim: Any = None, *extra: Any) -> Tensor:
-    """Apply the reduction `kind` over `axis` (either spelling, checked and normalized)."""
+def _reduce(kind: type, x: Any, axis: Any, keepdims: bool, *extra: Any) -> Tensor:
+    """Apply the reduction `kind` over `axis` (checked and normalized); `extra`: more parameters of `kind`."""
     x = operand(x, kind.op)
-    axis, keepdims = dims(kind.op, axis, dim, keepdims, keepdim)
     if x.size == 0 and kind in (Max, Min):
         raise ValueError(f"{kind.op}: cannot reduce an empty tensor of shape {x.shape}")
-    return apply(kind(normalize_axis(axis, x.ndim, kind.op), keepdims, *extra), x)
+    return apply(kind(normalize_axis(axis, x.ndim, kind.op), bool(keepdims), *extra), x)
 
 
 def sum(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Sum over `axis` (int, tuple or None for all); `keepdims` keeps reduced axes as length 1."""
-    return _reduce(Sum, x, axis, keepdims, dim, keepdim)
+    return _reduce(Sum, x, *dims("sum", axis, dim, keepdims, keepdim))
 
 
 def mean(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Mean over `axis` (int, tuple or None for all)."""
-    return _reduce(Mean, x, axis, keepdims, dim, keepdim)
+    return _reduce(Mean, x, *dims("mean", axis, dim, keepdims, keepdim))
 
 
 def prod(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Product over `axis` (int, tuple or None for all); exact gradients where elements are 0."""
-    return _reduce(Prod, x, axis, keepdims, dim, keepdim)
+    return _reduce(Prod, x, *dims("prod", axis, dim, keepdims, keepdim))
 
 
 def amax(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Maximum over `axis` (int, tuple or None for all), a Tensor; the gradient goes to the maximal elements."""
-    return _reduce(Max, x, axis, keepdims, dim, keepdim)
+    return _reduce(Max, x, *dims("amax", axis, dim, keepdims, keepdim))
 
 
 def amin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Minimum over `axis` (int, tuple or None for all), a Tensor; the gradient goes to the minimal elements."""
-    return _reduce(Min, x, axis, keepdims, dim, keepdim)
+    return _reduce(Min, x, *dims("amin", axis, dim, keepdims, keepdim))
 
 
 def max(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Any:
@@ -329,7 +328,7 @@ def _extreme(kind: type, arg: Any, pairwise: Any, x: Any, dim: Any, keepdim: Any
             raise TypeError(f"{kind.op}(x, other): the elementwise {kind.op} takes no axis or keepdim")
         return pairwise(operand(x, kind.op), dim)
     if dim is None:
-        return _reduce(kind, x, axis, keepdims, None, keepdim)
+        return _reduce(kind, x, *dims(kind.op, axis, None, keepdims, keepdim))
     axis, keepdims = dims(kind.op, axis, dim, keepdims, keepdim)  # a TypeError if axis= was given too
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{kind.op}: dim must be one int (PyTorch's {kind.op}(dim) gives values and indices "
@@ -346,19 +345,24 @@ def var(x: Any, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *,
     `unbiased=False` (correction 0, PyTorch's older spelling) or NumPy's
     `ddof=` (NumPy's default is 0: say ddof=0 for NumPy's var). Give one of the three.
     """
-    given = {name: value for name, value in (("correction", correction), ("unbiased", unbiased), ("ddof", ddof))
-             if value is not None}
-    if len(given) > 1:
-        raise TypeError(f"var: got {' and '.join(given)}, three spellings of one argument; give one of them")
-    chosen = next(iter(given.values()), 1)
-    chosen = int(chosen) if isinstance(chosen, bool) else chosen  # unbiased=True is correction 1
-    return _reduce(Var, x, axis, keepdims, dim, keepdim, chosen)
+    return _variance("var", x, axis, keepdims, dim, keepdim, correction=correction, unbiased=unbiased, ddof=ddof)
 
 
 def std(x: Any, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *, dim: Any = None,
         keepdim: Any = None, correction: Any = None, ddof: Any = None) -> Tensor:
     """Standard deviation over `axis`: sqrt(var(x)), with var's arguments (correction=1 unless given)."""
-    return var(x, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction, ddof=ddof).sqrt()
+    return _variance("std", x, axis, keepdims, dim, keepdim, correction=correction, unbiased=unbiased,
+                     ddof=ddof).sqrt()
+
+
+def _variance(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any, **corrections: Any) -> Tensor:
+    """The Var node for var or std, with the one correction given (under any of its three names) or 1."""
+    given = {name: value for name, value in corrections.items() if value is not None}
+    if len(given) > 1:
+        raise TypeError(f"{op}: got {' and '.join(given)}, three spellings of one argument; give one of them")
+    correction = next(iter(given.values()), 1)
+    correction = int(correction) if isinstance(correction, bool) else correction  # unbiased=True: correction 1
+    return _reduce(Var, x, *dims(op, axis, dim, keepdims, keepdim), correction)
 
 
 def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
@@ -381,20 +385,23 @@ def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: Any = None, *, axis: Any 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """log(sum(exp(x))) over `axis`, without overflow; its gradient is the softmax."""
-    return _reduce(LogSumExp, x, axis, keepdims, dim, keepdim)
+    return _reduce(LogSumExp, x, *dims("logsumexp", axis, dim, keepdims, keepdim))
 
 
 def log_softmax(x: Any, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
     """x - logsumexp(x) along `axis` (the last by default): log-probabilities, stable for any x."""
-    x = operand(x, "log_softmax")
-    axis, _ = dims("log_softmax", axis, dim)
-    x = x if dtype is None else x.to(dtype)
-    return x - logsumexp(x, -1 if axis is None else axis, keepdims=True)
+    return _log_softmax(operand(x, "log_softmax"), dims("log_softmax", axis, dim)[0], dtype)
 
 
 def softmax(x: Any, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis` (the last by default), as exp(log_softmax(x)): stable for any x."""
-    return log_softmax(x, axis, dim=dim, dtype=dtype).exp()
+    return _log_softmax(operand(x, "softmax"), dims("softmax", axis, dim)[0], dtype).exp()
+
+
+def _log_softmax(x: Tensor, axis: Any, dtype: Any) -> Tensor:
+    """x - logsumexp(x) along `axis` (None: the last), after converting x to `dtype` when given."""
+    x = x if dtype is None else x.to(dtype)
+    return x - logsumexp(x, -1 if axis is None else axis, keepdims=True)
 
 
 # --------------------------------------------------------------------------- results outside the graph

@@ -216,6 +216,8 @@ class Tensor:
         return self.to(np.bool_)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy:  # np.array(t) asks for a copy; NumPy 2 trusts this method to make it
+            return self.data.astype(self.data.dtype if dtype is None else dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __float__(self) -> float:

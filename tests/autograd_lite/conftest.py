@@ -99,3 +99,34 @@ def float32_default():
         yield
     finally:
         ag.set_default_dtype(previous)
+
+
+
+def check_jvp(make_fn: Callable[[], Any], *arrays: np.ndarray, eps: float = 1e-6, atol: float = 1e-6,
+              rtol: float = 1e-4, seed: int = 0) -> None:
+    """A primitive's jvp rule against central differences of its own forward.
+
+    make_fn() builds the primitive (a Function instance); `arrays` are its
+    inputs. Random tangents v (zeros for integer inputs) are pushed through
+    fn.jvp and compared with (forward(a + eps v) - forward(a - eps v)) / 2eps.
+    Float32 inputs are differenced in float64 copies, and the rule's result must stay float32.
+    """
+    rng = np.random.default_rng(seed)
+    fn = make_fn()
+    y = fn.forward(*arrays)
+    tangents = tuple(rng.standard_normal(a.shape).astype(a.dtype) if a.dtype.kind == "f" else np.zeros(a.shape, a.dtype)
+                     for a in arrays)
+    t = np.broadcast_to(fn.jvp(tangents, y, *arrays), np.shape(y))
+    if any(a.dtype == np.float32 for a in arrays):
+        assert t.dtype == np.float32, f"{fn.op}: jvp gives {t.dtype} for float32 inputs"
+    wide = [a.astype(np.float64) if a.dtype == np.float32 else a for a in arrays]
+    wide_tangents = [v.astype(np.float64) for v in tangents]
+    plus = make_fn().forward(*(a + eps * v if a.dtype.kind == "f" else a for a, v in zip(wide, wide_tangents)))
+    minus = make_fn().forward(*(a - eps * v if a.dtype.kind == "f" else a for a, v in zip(wide, wide_tangents)))
+    np.testing.assert_allclose(t, (plus - minus) / (2 * eps), atol=atol, rtol=rtol)
+
+
+@pytest.fixture(name="check_jvp")
+def check_jvp_fixture() -> Callable[..., None]:
+    """check_jvp (above) as a fixture, for the test modules."""
+    return check_jvp
