@@ -229,16 +229,16 @@ class Norm(Reduction):
         return ", ".join(filter(None, [f"p={self.p:g}", super().params()]))
 
     def forward(self, x):
-        size = np.abs(x)
+        magnitude = np.abs(x)
         if self.p == math.inf:
-            return np.maximum.reduce(size, self.axis, keepdims=self.keepdims)
+            return np.maximum.reduce(magnitude, self.axis, keepdims=self.keepdims)
         if self.p == -math.inf:
-            return np.minimum.reduce(size, self.axis, keepdims=self.keepdims)
+            return np.minimum.reduce(magnitude, self.axis, keepdims=self.keepdims)
         if self.p == 0:  # the number of nonzero elements
             return np.add.reduce(x != 0, self.axis, keepdims=self.keepdims).astype(x.dtype)
         if self.p == 2:
-            return np.sqrt(np.add.reduce(size * size, self.axis, keepdims=self.keepdims))
-        return np.add.reduce(size**self.p, self.axis, keepdims=self.keepdims) ** (1 / self.p)
+            return np.sqrt(np.add.reduce(magnitude * magnitude, self.axis, keepdims=self.keepdims))
+        return np.add.reduce(magnitude**self.p, self.axis, keepdims=self.keepdims) ** (1 / self.p)
 
     def backward(self, g, y, x):
         """d/dx_i ||x||_p = sign(x_i) (|x_i| / ||x||_p)^(p-1); p = inf: sign(x_i) at the largest |x_i| (shared)"""
@@ -261,8 +261,8 @@ class Norm(Reduction):
             return np.zeros_like(x_data)
         norm = self.as_keepdims(y, x)
         safe_norm = norm + (array_of(norm) == 0)  # a norm of 0: every |x_i| is 0, whose sign is 0 anyway
-        safe_size = abs(x) + (x_data == 0)  # |x_i| = 0: sign 0 decides, without 0 ** negative
-        return sign * (safe_size / safe_norm) ** (self.p - 1)
+        safe_magnitude = abs(x) + (x_data == 0)  # |x_i| = 0: sign 0 decides, without 0 ** negative
+        return sign * (safe_magnitude / safe_norm) ** (self.p - 1)
 
 
 class ValuesIndices(NamedTuple):
@@ -275,7 +275,7 @@ class ValuesIndices(NamedTuple):
 def _reduce(kind: type, x: Any, axis: Any, keepdims: bool, *extra: Any) -> Tensor:
     """Apply the reduction `kind` over `axis` (checked and normalized); `extra`: more parameters of `kind`."""
     x = operand(x, kind.op)
-    if x.size == 0 and kind in (Max, Min):
+    if x.data.size == 0 and kind in (Max, Min):
         raise ValueError(f"{kind.op}: cannot reduce an empty tensor of shape {x.shape}")
     return apply(kind(normalize_axis(axis, x.ndim, kind.op), bool(keepdims), *extra), x)
 
@@ -418,7 +418,7 @@ def _arg_extreme(arg: Any, op: str, x: Any, axis: Any, keepdims: bool) -> Tensor
             raise ValueError(f"{op}: axis must be one int or None, got {axis}")
         else:
             (axis,) = axes
-    if x.size == 0:
+    if x.data.size == 0:
         raise ValueError(f"{op}: cannot find the extreme of an empty tensor of shape {x.shape}")
     return wrap(np.asarray(arg(x.data, axis=axis, keepdims=keepdims)), None)
 

@@ -11,7 +11,6 @@ derivative; methods take NumPy's spellings (`axis=`, `keepdims=`) and PyTorch's
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -75,8 +74,8 @@ class Tensor:
 
     @property
     def size(self) -> ElementCount:
-        """Number of elements (an int, as ndarray.size); called, as PyTorch's: x.size() the shape, x.size(d) one length."""
-        return ElementCount(self.data.shape)
+        """Number of elements (an int, as ndarray.size); also x.size() the shape and x.size(d) one length (PyTorch)."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -567,10 +566,10 @@ class ElementCount(int):
     (negative d counts from the end).
     """
 
-    def __new__(cls, shape: tuple) -> ElementCount:
-        count = super().__new__(cls, math.prod(shape))
-        count.shape = shape
-        return count
+    def __new__(cls, count: int, shape: tuple) -> ElementCount:
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
 
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:

@@ -347,7 +347,7 @@ def nll_loss(
     elif input.ndim == 2:
         rows = input
     else:
-        rows = input.transpose(0, *range(2, input.ndim), 1).reshape(-1, classes)
+        rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
     flat_labels = np.where(counted, labels, 0).reshape(-1)
     loss = -rows[np.arange(flat_labels.size), flat_labels]
     if weight is not None or not counted.all():
