@@ -385,6 +385,9 @@ def view(x: Any, *shape: Any) -> Tensor:
     """x.reshape(*shape) that never copies, as PyTorch's view: where the data's layout (a transposed or
     sliced tensor) would need a copy it raises, pointing at reshape or contiguous()."""
     x = operand(x, "view")
+    if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+        raise TypeError("view: viewing the bytes as another dtype (PyTorch's view(dtype)) is not provided; "
+                        "x.to(dtype) converts the values")
     shape = shape_argument(shape)
     try:
         viewed = x.data.reshape(shape)

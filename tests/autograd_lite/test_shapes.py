@@ -272,6 +272,8 @@ def test_view_shares_memory_and_refuses_a_layout_that_needs_a_copy():
     np.testing.assert_array_equal(x.T.reshape(12).data, x.data.T.reshape(12))
     with pytest.raises(ValueError, match=r"view: cannot view shape \(3, 4\) as \(5, -1\)"):
         x.view(5, -1)
+    with pytest.raises(TypeError, match=r"view: viewing the bytes as another dtype .* x.to\(dtype\)"):
+        x.view(ag.float32)
 
 
 def test_contiguous_is_the_tensor_itself_when_already_row_major():
