@@ -7,18 +7,27 @@
     x.grad            # tensor([[2., 4.]])
 """
 from autograd_lite.tensor import Tensor, get_default_dtype, set_default_dtype  # noqa: I001  (Tensor first)
+from autograd_lite.dtypes import (  # noqa: A004  (PyTorch's dtype names: ag.float is float32, ag.int int32)
+    bool, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long, short, uint8,
+)
 from autograd_lite.creation import (
-    arange, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like,
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, is_tensor, linspace, manual_seed,
+    ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, tensor, zeros, zeros_like,
 )
 from autograd_lite.elementwise import (
-    abs, add, clip, clone, div, exp, log, maximum, minimum, mul, pow, relu, sigmoid, sqrt, sub, tanh, where,
+    abs, add, clamp, clip, cos, div, exp, expm1, log, log1p, maximum, minimum, mul, pow, relu, sigmoid, sin,
+    sqrt, sub, tanh, where,
 )
 from autograd_lite.elementwise import erf
-from autograd_lite.reductions import argmax, logsumexp, max, mean, min, sum
-from autograd_lite.shapes import (
-    broadcast_to, concatenate, flatten, reshape, squeeze, stack, swapaxes, transpose, unsqueeze,
+from autograd_lite.reductions import (
+    ValuesIndices, all, allclose, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean, min,
+    norm, prod, softmax, std, sum, var,
 )
-from autograd_lite.linalg import matmul
+from autograd_lite.shapes import (
+    broadcast_to, cat, clone, concatenate, expand, flatten, masked_fill, permute, reshape, squeeze, stack,
+    swapaxes, t, transpose, tril, triu, unsqueeze, view,
+)
+from autograd_lite.linalg import bmm, dot, matmul, mm
 from autograd_lite.windows import pad, sliding_windows
 from autograd_lite.graph import Function, enable_grad, is_grad_enabled, name_scope, no_grad
 from autograd_lite.backward import grad

@@ -1,4 +1,4 @@
-"""Elementwise primitives: arithmetic, exp/log/tanh/..., maximum/minimum/where/clip.
+"""Elementwise primitives: arithmetic, exp/log/sin/tanh/..., maximum/minimum/where/clip.
 
 Each class pairs `forward` (the function, on arrays) with `backward` (its
 derivative times the incoming gradient g) and `jvp` (its derivative times the
@@ -158,22 +158,6 @@ class AsType(Function):
         return da.astype(self.dtype_to)
 
 
-class Clone(Function):
-    op = "clone"
-
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, g, y, x):
-        """d/dx clone(x) = 1"""
-        return (g,)
-
-    def jvp(self, tangents, y, x):
-        """d clone(x) = dx"""
-        (dx,) = tangents
-        return dx
-
-
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting as NumPy."""
     return apply(Add(), *operands(a, b, "add"))
@@ -197,11 +181,6 @@ def div(a: Any, b: Any) -> Tensor:
 def pow(a: Any, b: Any) -> Tensor:
     """a ** b elementwise, broadcasting as NumPy."""
     return apply(Pow(), *operands(a, b, "pow"))
-
-
-def clone(x: Any) -> Tensor:
-    """A copy of x in its own memory; the gradient passes through unchanged."""
-    return apply(Clone(), operand(x, "clone"))
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
@@ -330,6 +309,80 @@ class Abs(Function):
         return dx * np.sign(array_of(x))
 
 
+class Expm1(Function):
+    op = "expm1"
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, g, y, x):
+        """d/dx (e^x - 1) = e^x = y + 1"""
+        return (g * (y + 1),)
+
+    def jvp(self, tangents, y, x):
+        """d (e^x - 1) = (y + 1) dx"""
+        (dx,) = tangents
+        return dx * (y + 1)
+
+
+class Log1p(Function):
+    op = "log1p"
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, g, y, x):
+        """d/dx log(1 + x) = 1 / (1 + x)"""
+        return (g / (1 + x),)
+
+    def jvp(self, tangents, y, x):
+        """d log(1 + x) = dx / (1 + x)"""
+        (dx,) = tangents
+        return dx / (1 + x)
+
+
+class Sin(Function):
+    op = "sin"
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g, y, x):
+        """d/dx sin(x) = cos(x)"""
+        return (g * _cos(x),)
+
+    def jvp(self, tangents, y, x):
+        """d sin(x) = cos(x) dx"""
+        (dx,) = tangents
+        return dx * _cos(x)
+
+
+class Cos(Function):
+    op = "cos"
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g, y, x):
+        """d/dx cos(x) = -sin(x)"""
+        return (-g * _sin(x),)
+
+    def jvp(self, tangents, y, x):
+        """d cos(x) = -sin(x) dx"""
+        (dx,) = tangents
+        return -dx * _sin(x)
+
+
+def _sin(x: Any) -> Any:
+    """sin(x) of an array, or (under create_graph) of a Tensor, recorded."""
+    return sin(x) if isinstance(x, Tensor) else np.sin(x)
+
+
+def _cos(x: Any) -> Any:
+    """cos(x) of an array, or (under create_graph) of a Tensor, recorded."""
+    return cos(x) if isinstance(x, Tensor) else np.cos(x)
+
+
 def exp(x: Any) -> Tensor:
     """e^x elementwise."""
     return apply(Exp(), operand(x, "exp"))
@@ -338,6 +391,26 @@ def exp(x: Any) -> Tensor:
 def log(x: Any) -> Tensor:
     """Natural logarithm elementwise."""
     return apply(Log(), operand(x, "log"))
+
+
+def expm1(x: Any) -> Tensor:
+    """e^x - 1 elementwise, accurate for small x."""
+    return apply(Expm1(), operand(x, "expm1"))
+
+
+def log1p(x: Any) -> Tensor:
+    """log(1 + x) elementwise, accurate for small x."""
+    return apply(Log1p(), operand(x, "log1p"))
+
+
+def sin(x: Any) -> Tensor:
+    """Sine elementwise (radians)."""
+    return apply(Sin(), operand(x, "sin"))
+
+
+def cos(x: Any) -> Tensor:
+    """Cosine elementwise (radians)."""
+    return apply(Cos(), operand(x, "cos"))
 
 
 def tanh(x: Any) -> Tensor:
@@ -574,3 +647,8 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     # bounds get no gradient; arrays are copied, as the caller may change them before backward
     bounds = [b.copy() if isinstance(b, np.ndarray) else b for b in (array_of(min), array_of(max))]
     return apply(Clip(*bounds), operand(x, "clip"))
+
+
+def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """PyTorch's name for clip: x limited to [min, max], ag.clamp(x, min=0.0)."""
+    return clip(x, min, max)

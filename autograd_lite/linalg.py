@@ -1,4 +1,4 @@
-"""Matrix product: 1-D, 2-D and batched operands, as `numpy.matmul`."""
+"""Matrix product: 1-D, 2-D and batched operands, as `numpy.matmul`; PyTorch's strict forms dot, mm, bmm."""
 from __future__ import annotations
 
 from typing import Any
@@ -66,4 +66,31 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = operands(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one dimension, got shapes {a.shape} and {b.shape}")
+    return apply(MatMul(), a, b)
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """The inner product of two 1-d tensors of one length (a 0-d tensor), as torch.dot."""
+    return _strict_matmul(a, b, "dot", 1)
+
+
+def mm(a: Any, b: Any) -> Tensor:
+    """The product of an (n, m) and an (m, p) matrix, as torch.mm (no broadcasting)."""
+    return _strict_matmul(a, b, "mm", 2)
+
+
+def bmm(a: Any, b: Any) -> Tensor:
+    """Products of two batches of matrices, (b, n, m) @ (b, m, p) -> (b, n, p), as torch.bmm (no broadcasting)."""
+    return _strict_matmul(a, b, "bmm", 3)
+
+
+def _strict_matmul(a: Any, b: Any, op: str, ndim: int) -> Tensor:
+    """matmul, after checking both operands have `ndim` dimensions and matching lengths (and batch sizes)."""
+    a, b = operands(a, b, op)
+    if a.ndim != ndim or b.ndim != ndim:
+        raise ValueError(f"{op}: expects two {ndim}-dimensional tensors, got shapes {a.shape} and {b.shape}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if ndim == 1 else b.shape[-2]
+    if inner_a != inner_b or a.shape[:-2] != b.shape[:-2]:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not match")
     return apply(MatMul(), a, b)

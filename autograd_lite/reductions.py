@@ -1,18 +1,21 @@
-"""Reductions: sum, mean, max, min (with `axis` and `keepdims`) and argmax.
+"""Reductions: sum, mean, prod, max, min, var, norm, logsumexp (with `axis` and `keepdims`,
+or PyTorch's `dim` and `keepdim`); softmax; argmax, any, all and allclose.
 
 A reduction's backward spreads the output gradient back over the reduced
-axes: equally for sum and mean, only onto the extreme elements for max/min.
-Its jvp reduces the input's tangent the same way the input was reduced.
+axes: equally for sum and mean, only onto the extreme elements for max/min,
+weighted by each element's own slope for prod, var and norm. Its jvp reduces
+the input's tangent the same way the input was reduced.
 """
 from __future__ import annotations
 
 import builtins
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from autograd_lite.graph import ArrayOrTensor, Function, expand
-from autograd_lite.tensor import Tensor, apply, array_of, operand, wrap
+from autograd_lite.tensor import Tensor, apply, array_of, dims, operand, wrap
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...] | None:
@@ -168,45 +171,319 @@ class LogSumExp(Reduction):
         return exps / sums
 
 
-def _reduce(kind: type, x: Any, axis: Any, keepdims: bool) -> Tensor:
-    """Apply the reduction `kind` over `axis` (checked and normalized)."""
+class Prod(Reduction):
+    op = "prod"
+
+    def forward(self, x):
+        return np.multiply.reduce(x, self.axis, keepdims=self.keepdims)
+
+    def backward(self, g, y, x):
+        """d/dx_i prod(x) = the product of the other elements (exact where some are 0)"""
+        return (self.as_keepdims(g, x) * product_of_others(x, self.axis),)
+
+    def jvp(self, tangents, y, x):
+        """d prod(x) = sum_i (product of the elements other than x_i) dx_i"""
+        (dx,) = tangents
+        return (product_of_others(x, self.axis) * dx).sum(axis=self.axis, keepdims=self.keepdims)
+
+
+def product_of_others(x: ArrayOrTensor, axis: tuple[int, ...] | None) -> ArrayOrTensor:
+    """For each element, the product of the other elements it was reduced with (over `axis`).
+
+    Not prod / x, which is 0 / 0 where an element is 0. The reduced axes are
+    moved last and flattened into rows; on arrays each row's products before
+    and after every element come from running products. Under create_graph
+    (Tensors) row i of an n x n matrix holds the row with its i-th element
+    replaced by 1, and its product is recorded: differentiable again, as exactly.
+    """
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    order = kept + axes
+    moved = x.transpose(order)
+    rows = moved.reshape(moved.shape[: len(kept)] + (-1,))
+    n = rows.shape[-1]
+    if isinstance(rows, Tensor):
+        square = rows.unsqueeze(-2).expand(*rows.shape[:-1], n, n)
+        others = square.masked_fill(np.eye(n, dtype=bool), 1.0).prod(axis=-1)
+    else:
+        ones = np.ones(rows.shape[:-1] + (1,), dtype=rows.dtype)
+        before = np.concatenate([ones, np.cumprod(rows, axis=-1)[..., :-1]], axis=-1)[..., :n]
+        after = np.concatenate([ones, np.cumprod(rows[..., ::-1], axis=-1)[..., :-1]], axis=-1)[..., :n]
+        others = before * after[..., ::-1]
+    return others.reshape(moved.shape).transpose(tuple(int(a) for a in np.argsort(order)))
+
+
+class Var(Reduction):
+    op = "var"
+
+    def __init__(self, axis: tuple[int, ...] | None, keepdims: bool, correction: float) -> None:
+        super().__init__(axis, keepdims)
+        self.correction = correction
+
+    def params(self) -> str:
+        shown = super().params()
+        return shown if self.correction == 1 else ", ".join(filter(None, [shown, f"correction={self.correction}"]))
+
+    def forward(self, x):
+        return np.var(x, axis=self.axis, ddof=self.correction, keepdims=self.keepdims)
+
+    def backward(self, g, y, x):
+        """d/dx_i var(x) = 2 (x_i - mean(x)) / (n - correction)"""
+        return (self.as_keepdims(g, x) * self.slope(x),)
+
+    def jvp(self, tangents, y, x):
+        """d var(x) = sum_i 2 (x_i - mean(x)) dx_i / (n - correction)"""
+        (dx,) = tangents
+        return (self.slope(x) * dx).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def slope(self, x: ArrayOrTensor) -> ArrayOrTensor:
+        """2 (x - mean(x)) / (n - correction), on arrays or Tensors."""
+        n = math.prod(x.shape) if self.axis is None else math.prod(x.shape[a] for a in self.axis)
+        freedom = n - self.correction
+        scale = 2 / freedom if freedom > 0 else math.inf  # no degrees of freedom: NaN, as the value itself
+        return (x - x.mean(axis=self.axis, keepdims=True)) * scale
+
+
+class Norm(Reduction):
+    op = "norm"
+
+    def __init__(self, p: float, axis: tuple[int, ...] | None, keepdims: bool) -> None:
+        super().__init__(axis, keepdims)
+        self.p = p
+
+    def params(self) -> str:
+        return ", ".join(filter(None, [f"p={self.p:g}", super().params()]))
+
+    def forward(self, x):
+        magnitude = np.abs(x)
+        if self.p == math.inf:
+            return np.maximum.reduce(magnitude, self.axis, keepdims=self.keepdims)
+        if self.p == -math.inf:
+            return np.minimum.reduce(magnitude, self.axis, keepdims=self.keepdims)
+        if self.p == 0:  # the number of nonzero elements
+            return np.add.reduce(x != 0, self.axis, keepdims=self.keepdims).astype(x.dtype)
+        if self.p == 2:
+            return np.sqrt(np.add.reduce(magnitude * magnitude, self.axis, keepdims=self.keepdims))
+        return np.add.reduce(magnitude**self.p, self.axis, keepdims=self.keepdims) ** (1 / self.p)
+
+    def backward(self, g, y, x):
+        """d/dx_i ||x||_p = sign(x_i) (|x_i| / ||x||_p)^(p-1); p = inf: sign(x_i) at the largest |x_i| (shared)"""
+        return (self.as_keepdims(g, x) * self.slope(x, y),)
+
+    def jvp(self, tangents, y, x):
+        """d ||x||_p = sum_i sign(x_i) (|x_i| / ||x||_p)^(p-1) dx_i"""
+        (dx,) = tangents
+        return (self.slope(x, y) * dx).sum(axis=self.axis, keepdims=self.keepdims)
+
+    def slope(self, x: ArrayOrTensor, y: ArrayOrTensor) -> ArrayOrTensor:
+        """d||x||_p / dx, on arrays or Tensors (0 where x is 0, and for all-zero groups)."""
+        x_data = array_of(x)
+        sign = np.sign(x_data)
+        if self.p in (math.inf, -math.inf):  # piecewise constant: computed on the data
+            at_extreme = (np.abs(x_data) == self.as_keepdims(array_of(y), x)).astype(x_data.dtype)
+            at_extreme /= np.add.reduce(at_extreme, self.axis, keepdims=True)
+            return sign * at_extreme
+        if self.p == 0:
+            return np.zeros_like(x_data)
+        norm = self.as_keepdims(y, x)
+        safe_norm = norm + (array_of(norm) == 0)  # a norm of 0: every |x_i| is 0, whose sign is 0 anyway
+        safe_magnitude = abs(x) + (x_data == 0)  # |x_i| = 0: sign 0 decides, without 0 ** negative
+        return sign * (safe_magnitude / safe_norm) ** (self.p - 1)
+
+
+class ValuesIndices(NamedTuple):
+    """What x.max(dim) and x.min(dim) return, as PyTorch's torch.return_types.max: `values, indices = x.max(1)`."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _reduce(kind: type, x: Any, axis: Any, keepdims: bool, *extra: Any) -> Tensor:
+    """Apply the reduction `kind` over `axis` (checked and normalized); `extra`: more parameters of `kind`."""
     x = operand(x, kind.op)
-    if x.size == 0 and kind in (Max, Min):
+    if x.data.size == 0 and kind in (Max, Min):
         raise ValueError(f"{kind.op}: cannot reduce an empty tensor of shape {x.shape}")
-    return apply(kind(normalize_axis(axis, x.ndim, kind.op), bool(keepdims)), x)
+    return apply(kind(normalize_axis(axis, x.ndim, kind.op), bool(keepdims), *extra), x)
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Sum over `axis` (int, tuple or None for all)."""
-    return _reduce(Sum, x, axis, keepdims)
+def sum(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Sum over `axis` (int, tuple or None for all); `keepdims` keeps reduced axes as length 1."""
+    return _reduce(Sum, x, *dims("sum", axis, dim, keepdims, keepdim))
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """Mean over `axis` (int, tuple or None for all)."""
-    return _reduce(Mean, x, axis, keepdims)
+    return _reduce(Mean, x, *dims("mean", axis, dim, keepdims, keepdim))
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Maximum over `axis`; the gradient goes to the maximal elements."""
-    return _reduce(Max, x, axis, keepdims)
+def prod(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Product over `axis` (int, tuple or None for all); exact gradients where elements are 0."""
+    return _reduce(Prod, x, *dims("prod", axis, dim, keepdims, keepdim))
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Minimum over `axis`; the gradient goes to the minimal elements."""
-    return _reduce(Min, x, axis, keepdims)
+def amax(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Maximum over `axis` (int, tuple or None for all), a Tensor; the gradient goes to the maximal elements."""
+    return _reduce(Max, x, *dims("amax", axis, dim, keepdims, keepdim))
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def amin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Minimum over `axis` (int, tuple or None for all), a Tensor; the gradient goes to the minimal elements."""
+    return _reduce(Min, x, *dims("amin", axis, dim, keepdims, keepdim))
+
+
+def max(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """The maximum, in NumPy's or PyTorch's sense, as the call says.
+
+    ag.max(x) and ag.max(x, axis=1): a Tensor, as NumPy's max. ag.max(x, 1)
+    and ag.max(x, dim=1): the named tuple (values, indices) along one axis,
+    as torch.max. ag.max(x, other_tensor): the elementwise maximum, as torch.max.
+    The gradient goes to the maximal elements, ties sharing it.
+    """
+    return _extreme(Max, np.argmax, Tensor.maximum, x, dim, keepdim, axis, keepdims)
+
+
+def min(x: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Any:
+    """The minimum, as `max` (a Tensor for no axis or axis=, (values, indices) for dim, elementwise for a Tensor)."""
+    return _extreme(Min, np.argmin, Tensor.minimum, x, dim, keepdim, axis, keepdims)
+
+
+def _extreme(kind: type, arg: Any, pairwise: Any, x: Any, dim: Any, keepdim: Any, axis: Any, keepdims: Any) -> Any:
+    """max or min: which of the three meanings the arguments ask for (see `max`)."""
+    if isinstance(dim, Tensor):
+        if keepdim is not None or axis is not None or keepdims is not None:
+            raise TypeError(f"{kind.op}(x, other): the elementwise {kind.op} takes no axis or keepdim")
+        return pairwise(operand(x, kind.op), dim)
+    if dim is None:
+        return _reduce(kind, x, *dims(kind.op, axis, None, keepdims, keepdim))
+    axis, keepdims = dims(kind.op, axis, dim, keepdims, keepdim)  # a TypeError if axis= was given too
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{kind.op}: dim must be one int (PyTorch's {kind.op}(dim) gives values and indices "
+                        f"along one axis), got {axis!r}; for several axes use axis= or ag.a{kind.op}")
+    values = _reduce(kind, x, axis, keepdims)
+    return ValuesIndices(values, _arg_extreme(arg, f"arg{kind.op}", x, axis, keepdims))
+
+
+def var(x: Any, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *, dim: Any = None,
+        keepdim: Any = None, correction: Any = None, ddof: Any = None) -> Tensor:
+    """Variance over `axis`: sum((x - mean)^2) / (n - correction).
+
+    correction=1 (the unbiased estimate) unless given, as in PyTorch; also
+    `unbiased=False` (correction 0, PyTorch's older spelling) or NumPy's
+    `ddof=` (NumPy's default is 0: say ddof=0 for NumPy's var). Give one of the three.
+    """
+    return _variance("var", x, axis, keepdims, dim, keepdim, correction=correction, unbiased=unbiased, ddof=ddof)
+
+
+def std(x: Any, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *, dim: Any = None,
+        keepdim: Any = None, correction: Any = None, ddof: Any = None) -> Tensor:
+    """Standard deviation over `axis`: sqrt(var(x)), with var's arguments (correction=1 unless given)."""
+    return _variance("std", x, axis, keepdims, dim, keepdim, correction=correction, unbiased=unbiased,
+                     ddof=ddof).sqrt()
+
+
+def _variance(op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any, **corrections: Any) -> Tensor:
+    """The Var node for var or std, with the one correction given (under any of its three names) or 1."""
+    given = {name: value for name, value in corrections.items() if value is not None}
+    if len(given) > 1:
+        raise TypeError(f"{op}: got {' and '.join(given)}, three spellings of one argument; give one of them")
+    correction = next(iter(given.values()), 1)
+    correction = int(correction) if isinstance(correction, bool) else correction  # unbiased=True: correction 1
+    return _reduce(Var, x, *dims(op, axis, dim, keepdims, keepdim), correction)
+
+
+def norm(x: Any, p: Any = 2, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+         keepdims: Any = None) -> Tensor:
+    """The p-norm (sum |x_i|^p)^(1/p) over `dim` (all elements by default), a vector norm over any axes.
+
+    p = 2 (also 'fro', the Frobenius norm), 1, inf (the largest |x_i|),
+    -inf (the smallest), 0 (the number of nonzero elements) or any other number.
+    The gradient is 0 at x = 0 (where the 2-norm has no derivative), as PyTorch.
+    """
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(f"norm: p must be a number or 'fro', got {p!r} (matrix norms such as 'nuc' are "
+                             "not provided)")
+        p = 2
+    x = operand(x, "norm")
+    axis, keepdims = dims("norm", axis, dim, keepdims, keepdim)
+    return apply(Norm(float(p), normalize_axis(axis, x.ndim, "norm"), keepdims), x)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
     """log(sum(exp(x))) over `axis`, without overflow; its gradient is the softmax."""
-    return _reduce(LogSumExp, x, axis, keepdims)
+    return _reduce(LogSumExp, x, *dims("logsumexp", axis, dim, keepdims, keepdim))
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the maximum (an integer Tensor, never part of the graph)."""
-    x = operand(x, "argmax")
+def log_softmax(x: Any, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
+    """x - logsumexp(x) along `axis` (the last by default): log-probabilities, stable for any x."""
+    return _log_softmax(operand(x, "log_softmax"), dims("log_softmax", axis, dim)[0], dtype, "log_softmax")
+
+
+def softmax(x: Any, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (the last by default), as exp(log_softmax(x)): stable for any x."""
+    return _log_softmax(operand(x, "softmax"), dims("softmax", axis, dim)[0], dtype, "softmax").exp()
+
+
+def _log_softmax(x: Tensor, axis: Any, dtype: Any, op: str) -> Tensor:
+    """x - logsumexp(x) along `axis` (None: the last), after converting x to `dtype` when given."""
+    axis = -1 if axis is None else axis
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be one integer, got {axis!r} for a tensor of shape {x.shape}")
+    if not -x.ndim <= axis < builtins.max(x.ndim, 1):  # checked here so that the error names the op the user called
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor of shape {x.shape}")
+    x = x if dtype is None else x.to(dtype)
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------- results outside the graph
+
+
+def _arg_extreme(arg: Any, op: str, x: Any, axis: Any, keepdims: bool) -> Tensor:
+    """argmax or argmin over one axis or all (an integer Tensor, never part of the graph)."""
+    x = operand(x, op)
     if axis is not None:
-        axes = normalize_axis(axis, x.ndim, "argmax")
-        if len(axes) != 1:
-            raise ValueError(f"argmax: axis must be one int or None, got {axis}")
-        (axis,) = axes
-    return wrap(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)), None)
+        axes = normalize_axis(axis, x.ndim, op)
+        if axes is None:  # a 0-d tensor
+            axis = None
+        elif len(axes) != 1:
+            raise ValueError(f"{op}: axis must be one int or None, got {axis}")
+        else:
+            (axis,) = axes
+    if x.data.size == 0:
+        raise ValueError(f"{op}: cannot find the extreme of an empty tensor of shape {x.shape}")
+    return wrap(np.asarray(arg(x.data, axis=axis, keepdims=keepdims)), None)
+
+
+def argmax(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Index of the maximum, over one axis or the flattened tensor (an integer Tensor, never part of the graph)."""
+    axis, keepdims = dims("argmax", axis, dim, keepdims, keepdim)
+    return _arg_extreme(np.argmax, "argmax", x, axis, keepdims)
+
+
+def argmin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Index of the minimum, over one axis or the flattened tensor (an integer Tensor, never part of the graph)."""
+    axis, keepdims = dims("argmin", axis, dim, keepdims, keepdim)
+    return _arg_extreme(np.argmin, "argmin", x, axis, keepdims)
+
+
+def any(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Is any element nonzero, over `axis` (a bool Tensor, never part of the graph)."""
+    return _logical(np.logical_or, "any", x, axis, keepdims, dim, keepdim)
+
+
+def all(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+    """Is every element nonzero, over `axis` (a bool Tensor, never part of the graph)."""
+    return _logical(np.logical_and, "all", x, axis, keepdims, dim, keepdim)
+
+
+def _logical(ufunc: np.ufunc, op: str, x: Any, axis: Any, keepdims: Any, dim: Any, keepdim: Any) -> Tensor:
+    """any or all: the logical ufunc reduced over the axes."""
+    x = operand(x, op)
+    axis, keepdims = dims(op, axis, dim, keepdims, keepdim)
+    axes = normalize_axis(axis, x.ndim, op)
+    return wrap(np.asarray(ufunc.reduce(x.data.astype(bool, copy=False), axes, keepdims=keepdims)), None)
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True when |a - b| <= atol + rtol * |b| everywhere (a Python bool, as NumPy's and PyTorch's allclose)."""
+    return bool(np.allclose(array_of(operand(a, "allclose")), array_of(operand(b, "allclose")), rtol, atol, equal_nan))

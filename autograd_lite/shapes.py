@@ -1,9 +1,11 @@
-"""Shape primitives: reshape, transpose, broadcast_to, indexing, concatenate, stack.
+"""Shape primitives: reshape, transpose, broadcast_to, indexing, concatenate, stack, clone;
+masks: tril, triu, masked_fill.
 
 These move numbers around without changing them, so each backward moves the
 gradient back the same way: reshape it back, transpose it back, sum what
-broadcasting copied, scatter what indexing picked, split what was joined.
-They are linear, so each jvp moves the tangent exactly as forward moves x.
+broadcasting copied, scatter what indexing picked, split what was joined;
+what a mask replaced gets no gradient. The linear ones' jvp moves the tangent
+exactly as forward moves x.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, expand, sum_to
-from autograd_lite.tensor import Tensor, apply, array_of, operand, shape_argument
+from autograd_lite.tensor import Tensor, apply, array_of, dims, operand, shape_argument
 
 
 class Reshape(Function):
@@ -198,6 +200,93 @@ def _join_tangents(join: Function, tangents: tuple) -> ArrayOrTensor:
     return apply(join, *tangents) if isinstance(tangents[0], Tensor) else join.forward(*tangents)
 
 
+class Clone(Function):
+    op = "clone"
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g, y, x):
+        """d clone(x)/dx = 1: the gradient passes unchanged"""
+        return (g,)
+
+    def jvp(self, tangents, y, x):
+        """d clone(x) = dx"""
+        return tangents[0]
+
+
+class Contiguous(Clone):
+    """clone, drawn as what it was called for: a copy laid out row by row (C order)."""
+
+    op = "contiguous"
+
+
+class Triangle(Function):
+    """tril or triu: the elements on one side of a diagonal of the last two axes kept, the others 0."""
+
+    def __init__(self, diagonal: int) -> None:
+        self.diagonal = diagonal
+        self.kept: np.ndarray | None = None
+
+    def params(self) -> str:
+        return f"diagonal={self.diagonal}" if self.diagonal else ""
+
+    def keep(self, rows: int, columns: int) -> np.ndarray:
+        """The (rows, columns) bool mask of the elements kept."""
+        raise NotImplementedError
+
+    def forward(self, x):
+        self.kept = self.keep(*x.shape[-2:])
+        return np.where(self.kept, x, np.zeros((), dtype=x.dtype))
+
+    def backward(self, g, y, x):
+        """the kept elements' gradient passes, the zeroed ones' is 0"""
+        return (g * self.kept,)
+
+    def jvp(self, tangents, y, x):
+        """d tril(x) = tril(dx)"""
+        return tangents[0] * self.kept
+
+
+class Tril(Triangle):
+    op = "tril"
+
+    def keep(self, rows: int, columns: int) -> np.ndarray:
+        """On and below the diagonal (j - i <= diagonal)."""
+        return np.tri(rows, columns, self.diagonal, dtype=bool)
+
+
+class Triu(Triangle):
+    op = "triu"
+
+    def keep(self, rows: int, columns: int) -> np.ndarray:
+        """On and above the diagonal (j - i >= diagonal)."""
+        return ~np.tri(rows, columns, self.diagonal - 1, dtype=bool)
+
+
+class MaskedFill(Function):
+    op = "masked_fill"
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+
+    def params(self) -> str:
+        return f"mask {self.mask.shape}"
+
+    def forward(self, x, value):
+        return np.where(self.mask, value, x).astype(x.dtype, copy=False)
+
+    def backward(self, g, y, x, value):
+        """d/dx = 1 where the mask is off; d/dvalue = 1 where it is on (summed over those places)"""
+        needs_x, needs_value = self.needs_grad
+        return (g * ~self.mask if needs_x else None), (g * self.mask if needs_value else None)
+
+    def jvp(self, tangents, y, x, value):
+        """d masked_fill(x, m, v) = dx where m is off, dv where it is on"""
+        dx, dvalue = tangents
+        return dx * ~self.mask + dvalue * self.mask
+
+
 # --------------------------------------------------------------------------- indexing helpers
 
 
@@ -263,26 +352,62 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     return apply(Reshape(shape_argument(shape, "reshape")), x)
 
 
-def transpose(x: Any, *axes: Any) -> Tensor:
-    """Reverse the axes, or permute them as given: x.transpose(0, 2, 1)."""
+def transpose(x: Any, *axes: Any, dim0: Any = None, dim1: Any = None) -> Tensor:
+    """Swap two axes, reverse them all, or permute them, as the call says.
+
+    transpose(x, 0, 1) (or dim0=0, dim1=1) swaps two axes, as PyTorch does
+    (also on a 2-d tensor, where NumPy would read a permutation that changes
+    nothing); transpose(x) reverses the axes; transpose(x, 2, 0, 1) and
+    transpose(x, (1, 0)) permute them, as NumPy does.
+    """
     x = operand(x, "transpose")
-    axes = shape_argument(axes, "transpose", "axes") if axes and axes != (None,) else None
-    if axes is not None:
-        normalized = tuple(a % max(x.ndim, 1) for a in axes)
-        if sorted(normalized) != list(range(x.ndim)) or not all(-x.ndim <= a < x.ndim for a in axes):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-        axes = normalized
-    return apply(Transpose(axes), x)
+    if dim0 is not None or dim1 is not None:
+        if axes or dim0 is None or dim1 is None:
+            raise TypeError("transpose: give both dim0= and dim1=, and no other axes")
+        axes = (dim0, dim1)
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return _swap(x, axes[0], axes[1], "transpose")
+    if not axes or axes == (None,):
+        return apply(Transpose(None), x)
+    return apply(Transpose(_permutation(x, shape_argument(axes, "transpose", "axes"), "transpose")), x)
+
+
+def permute(x: Any, *order: Any) -> Tensor:
+    """The axes in a new order: permute(x, 2, 0, 1) or permute(x, (2, 0, 1)); axis i of the result is axis order[i]."""
+    x = operand(x, "permute")
+    return apply(Transpose(_permutation(x, shape_argument(order, "permute", "axes"), "permute")), x)
+
+
+def t(x: Any) -> Tensor:
+    """A matrix transposed; a 0-d or 1-d tensor as it is (PyTorch's t)."""
+    x = operand(x, "t")
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {x.shape}; "
+                         "use transpose(d0, d1) or permute")
+    return _swap(x, 0, 1, "t") if x.ndim == 2 else x
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
-    x = operand(x, "swapaxes")
-    if not (-x.ndim <= axis1 < x.ndim and -x.ndim <= axis2 < x.ndim):
-        raise ValueError(f"swapaxes: axes ({axis1}, {axis2}) are out of range for shape {x.shape}")
+    return _swap(operand(x, "swapaxes"), axis1, axis2, "swapaxes")
+
+
+def _swap(x: Tensor, axis1: int, axis2: int, op: str) -> Tensor:
+    """x with two axes exchanged (checked)."""
+    if not (-x.ndim <= axis1 < max(x.ndim, 1) and -x.ndim <= axis2 < max(x.ndim, 1)):
+        raise ValueError(f"{op}: axes ({axis1}, {axis2}) are out of range for shape {x.shape}")
     axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    if x.ndim:
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return apply(Transpose(tuple(axes)), x)
+
+
+def _permutation(x: Tensor, axes: tuple, op: str) -> tuple:
+    """`axes` as non-negative ints, checked to be a permutation of x's axes."""
+    normalized = tuple(a % max(x.ndim, 1) for a in axes)
+    if sorted(normalized) != list(range(x.ndim)) or not all(-x.ndim <= a < x.ndim for a in axes):
+        raise ValueError(f"{op}: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return normalized
 
 
 def broadcast_to(x: Any, *shape: Any) -> Tensor:
@@ -291,9 +416,54 @@ def broadcast_to(x: Any, *shape: Any) -> Tensor:
     return apply(BroadcastTo(shape_argument(shape, "broadcast_to")), x)
 
 
-def squeeze(x: Any, axis: Any = None) -> Tensor:
+def expand(x: Any, *sizes: Any) -> Tensor:
+    """x broadcast to `sizes`, where -1 keeps x's length (PyTorch's expand): x.expand(4, -1)."""
+    x = operand(x, "expand")
+    sizes = shape_argument(sizes, "expand", "sizes")
+    lead = len(sizes) - x.ndim
+    if lead < 0 or any(n == -1 for n in sizes[:lead]):
+        raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes} (give at least {x.ndim} sizes; "
+                         "-1 only for existing axes)")
+    shape = sizes[:lead] + tuple(old if new == -1 else new for old, new in zip(x.shape, sizes[lead:]))
+    if any(old != new and old != 1 for old, new in zip(x.shape, shape[lead:])):
+        raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes}: only axes of length 1 grow")
+    return apply(BroadcastTo(shape), x)
+
+
+def view(x: Any, *shape: Any) -> Tensor:
+    """x.reshape(*shape) that never copies, as PyTorch's view: where the data's layout (a transposed or
+    sliced tensor) would need a copy it raises, pointing at reshape or contiguous()."""
+    x = operand(x, "view")
+    if len(shape) == 1 and isinstance(shape[0], (np.dtype, type)):
+        raise TypeError("view: viewing the bytes as another dtype (PyTorch's view(dtype)) is not provided; "
+                        "x.to(dtype) converts the values")
+    shape = shape_argument(shape, "view")
+    try:
+        viewed = x.data.reshape(shape)
+    except ValueError as error:
+        raise ValueError(f"view: cannot view shape {x.shape} as {shape}: {error}") from None
+    if viewed.size and not np.may_share_memory(viewed, x.data):
+        raise RuntimeError(f"view: the data of shape {x.shape} is not laid out so that it can be viewed as "
+                           f"{shape} without a copy (it is transposed or sliced); use .reshape(...), which "
+                           "copies when it must, or .contiguous().view(...)")
+    return apply(Reshape(shape), x)
+
+
+def contiguous(x: Any) -> Tensor:
+    """x itself when its data is stored row by row (C order), else a copy that is (the gradient passes through)."""
+    x = operand(x, "contiguous")
+    return x if x.data.flags.c_contiguous else apply(Contiguous(), x)
+
+
+def clone(x: Any) -> Tensor:
+    """A copy of the data that stays in the graph: the gradient passes through to x."""
+    return apply(Clone(), operand(x, "clone"))
+
+
+def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     """Drop axes of length 1 (all of them, or the ones named)."""
     x = operand(x, "squeeze")
+    axis, _ = dims("squeeze", axis, dim)
     try:
         new_shape = np.squeeze(np.empty(x.shape, dtype=bool), axis).shape
     except ValueError as error:
@@ -301,9 +471,12 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return apply(Reshape(new_shape), x)
 
 
-def unsqueeze(x: Any, axis: int) -> Tensor:
+def unsqueeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     """Insert an axis of length 1 at `axis`."""
     x = operand(x, "unsqueeze")
+    axis, _ = dims("unsqueeze", axis, dim)
+    if axis is None:
+        raise TypeError("unsqueeze: give the position of the new axis, e.g. x.unsqueeze(0)")
     try:
         new_shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
     except np.exceptions.AxisError as error:
@@ -328,8 +501,61 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     return apply(GetItem(_owned_index(index)), x)
 
 
-def _join(kind: type, tensors: Sequence[Any], axis: Any) -> Tensor:
-    """Concatenate or stack `tensors` along `axis` (checked)."""
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """x with zeros above the `diagonal`-th diagonal of its last two axes (0: the main one, 1: one above)."""
+    return _triangle(Tril, x, diagonal)
+
+
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """x with zeros below the `diagonal`-th diagonal of its last two axes (0: the main one, -1: one below)."""
+    return _triangle(Triu, x, diagonal)
+
+
+def _triangle(kind: type, x: Any, diagonal: int) -> Tensor:
+    """Apply tril or triu (checked)."""
+    x = operand(x, kind.op)
+    if x.ndim < 2:
+        raise ValueError(f"{kind.op}: expects a tensor with at least 2 dimensions, got shape {x.shape}")
+    return apply(kind(int(diagonal)), x)
+
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
+    """`value` where the bool `mask` is True, x elsewhere; the mask broadcasts to x's shape.
+
+    `value` is a number or a 0-d tensor (whose gradient is the sum of x's
+    gradient over the filled places); x gets no gradient where it was replaced.
+    """
+    x = operand(x, "masked_fill")
+    mask = np.asarray(array_of(mask))
+    if mask.dtype != bool:
+        raise TypeError(f"masked_fill: the mask must be a bool tensor, got dtype {mask.dtype} (compare first, "
+                        "e.g. x.masked_fill(x > 0, 0.0))")
+    try:
+        fits = np.broadcast_shapes(mask.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to x's shape {x.shape}")
+    value = operand(value, "masked_fill", like=x)
+    if value.ndim != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+    return apply(MaskedFill(mask), x, value)
+
+
+class _FirstAxis:
+    """The default axis of concatenate/stack: 0, told apart from an explicit axis=None (NumPy: flatten)."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+FIRST_AXIS = _FirstAxis()
+
+
+def _join(kind: type, tensors: Sequence[Any], axis: Any, dim: Any) -> Tensor:
+    """Concatenate or stack `tensors` along `axis` or `dim` (0 unless given; checked)."""
+    given, _ = dims(kind.op, None if axis is FIRST_AXIS else axis, dim)
+    axis = 0 if axis is FIRST_AXIS and dim is None else given
     if isinstance(tensors, Tensor):
         raise TypeError(f"{kind.op}: expected a sequence of tensors, got one Tensor")
     tensors = [operand(t, kind.op) for t in tensors]
@@ -345,11 +571,16 @@ def _join(kind: type, tensors: Sequence[Any], axis: Any) -> Tensor:
     return apply(kind(axis % ndim), *tensors)
 
 
-def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
-    """Join tensors along an existing axis; axis=None joins them flattened, as NumPy does."""
-    return _join(Concatenate, tensors, axis)
+def concatenate(tensors: Sequence[Any], axis: Any = FIRST_AXIS, *, dim: Any = None) -> Tensor:
+    """Join tensors along an existing axis (0 unless given); axis=None joins them flattened, as NumPy does."""
+    return _join(Concatenate, tensors, axis, dim)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
-    return _join(Stack, tensors, axis)
+def cat(tensors: Sequence[Any], dim: Any = None, *, axis: Any = FIRST_AXIS) -> Tensor:
+    """PyTorch's name for concatenate: ag.cat([a, b], dim=1)."""
+    return _join(Concatenate, tensors, axis, dim)
+
+
+def stack(tensors: Sequence[Any], axis: Any = FIRST_AXIS, *, dim: Any = None) -> Tensor:
+    """Join tensors along a new axis (0 unless given)."""
+    return _join(Stack, tensors, axis, dim)

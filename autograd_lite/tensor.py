@@ -1,10 +1,13 @@
 """The Tensor: a NumPy array plus what autodiff needs to know about it.
 
-A Tensor holds its value in `.data` (a NumPy array, never copied on creation),
-whether it `requires_grad`, the node that made it (`grad_fn`, None for leaves)
-and, for leaves, the accumulated gradient `.grad`. Operators and methods here
-only dispatch to the primitives in elementwise.py, reductions.py, shapes.py
-and linalg.py, where each function stands beside its derivative.
+A Tensor holds its value in `.data` (a NumPy array), whether it
+`requires_grad`, the node that made it (`grad_fn`, None for leaves) and, for
+leaves, the accumulated gradient `.grad`. `Tensor(data)` copies `data`, as
+`torch.tensor` does; `ag.from_numpy` and `ag.as_tensor` share an array's memory.
+Operators and methods here only dispatch to the primitives in elementwise.py,
+reductions.py, shapes.py and linalg.py, where each function stands beside its
+derivative; methods take NumPy's spellings (`axis=`, `keepdims=`) and PyTorch's
+(`dim=`, `keepdim=`) alike.
 """
 from __future__ import annotations
 
@@ -50,7 +53,7 @@ class Tensor:
     __hash__ = object.__hash__  # `==` is elementwise, so hash by identity (tensors as dict keys)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
-        self.data = to_array(data, dtype)
+        self.data = to_array(data, dtype, copy=True)  # torch.tensor copies: the caller's array stays the caller's
         if requires_grad:
             check_can_require_grad(self.data.dtype)
         self.requires_grad = bool(requires_grad)
@@ -71,9 +74,9 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        """Number of elements."""
-        return self.data.size
+    def size(self) -> ElementCount:
+        """Number of elements (an int, as ndarray.size); also x.size() the shape and x.size(d) one length (PyTorch)."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -141,11 +144,80 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
+    def tolist(self) -> Any:
+        """The data as nested Python lists of Python numbers (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        """Number of dimensions (PyTorch's name for ndim)."""
+        return self.data.ndim
+
+    def is_floating_point(self) -> bool:
+        """True for float16, float32 and float64 tensors."""
+        return self.data.dtype.kind == "f"
+
+    def cpu(self) -> Tensor:
+        """The tensor itself: autograd_lite computes on the CPU only (so `x.detach().cpu().numpy()` runs)."""
+        return self
+
     def astype(self, dtype: Any) -> Tensor:
-        """x converted to `dtype`; the gradient flows back in x's dtype (none to integer results)."""
+        """x converted to `dtype` (always a new tensor, as NumPy); the gradient flows back in x's dtype."""
         return elementwise.astype(self, dtype)
 
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> Tensor:
+        """x in another dtype, as PyTorch: x.to(ag.float32), x.to(other) (other's dtype), x.to("cpu").
+
+        The tensor itself when nothing changes (unless copy=True). Float to
+        float is differentiable; the CPU is the only device.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str):
+                device = arg
+            else:
+                dtype = arg
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise ValueError(f"to: autograd_lite computes with NumPy on the CPU only, got device {device!r}")
+        converted = self if dtype is None or np.dtype(dtype) == self.dtype else elementwise.astype(self, dtype)
+        return shapes.clone(converted) if copy and converted is self else converted
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """x in other's dtype (x.to(other.dtype))."""
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        """x as float32 (PyTorch's `float`), differentiable from any float dtype."""
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        """x as float64."""
+        return self.to(np.float64)
+
+    def half(self) -> Tensor:
+        """x as float16."""
+        return self.to(np.float16)
+
+    def long(self) -> Tensor:
+        """x as int64 (no gradient flows through an integer result)."""
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        """x as int32 (PyTorch's `int`; no gradient flows through an integer result)."""
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        """x as bool: True where x is nonzero."""
+        return self.to(np.bool_)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy:  # np.array(t) asks for a copy; NumPy 2 trusts this method to make it
+            return self.data.astype(self.data.dtype if dtype is None else dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __float__(self) -> float:
@@ -217,6 +289,9 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return apply(elementwise.Neg(), self)
 
+    def __abs__(self) -> Tensor:
+        return elementwise.abs(self)
+
     def __pos__(self) -> Tensor:
         return self
 
@@ -243,14 +318,34 @@ class Tensor:
         return shapes.getitem(self, index)
 
     # ------------------------------------------------------------------ methods (see the op modules)
+    # Each method is the `ag.` function of the same name. Where NumPy says axis=/keepdims= PyTorch
+    # says dim=/keepdim=: every method takes both (giving both for one argument is a TypeError).
+
+    # elementwise (elementwise.py)
 
     def exp(self) -> Tensor:
         """ag.exp as a method: e^x elementwise."""
         return elementwise.exp(self)
 
+    def expm1(self) -> Tensor:
+        """ag.expm1 as a method: e^x - 1 elementwise, accurate for small x."""
+        return elementwise.expm1(self)
+
     def log(self) -> Tensor:
         """ag.log as a method: natural logarithm elementwise."""
         return elementwise.log(self)
+
+    def log1p(self) -> Tensor:
+        """ag.log1p as a method: log(1 + x) elementwise, accurate for small x."""
+        return elementwise.log1p(self)
+
+    def sin(self) -> Tensor:
+        """ag.sin as a method: sine elementwise."""
+        return elementwise.sin(self)
+
+    def cos(self) -> Tensor:
+        """ag.cos as a method: cosine elementwise."""
+        return elementwise.cos(self)
 
     def tanh(self) -> Tensor:
         """ag.tanh as a method: hyperbolic tangent elementwise."""
@@ -276,8 +371,16 @@ class Tensor:
         """ag.erf as a method: the error function elementwise."""
         return elementwise.erf(self)
 
+    def pow(self, exponent: Any) -> Tensor:
+        """ag.pow as a method: x ** exponent elementwise."""
+        return elementwise.pow(self, exponent)
+
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         """ag.clip as a method: x limited to [min, max] (either may be None); no gradient where x was clipped."""
+        return elementwise.clip(self, min, max)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        """ag.clamp as a method: clip under PyTorch's name, x.clamp(min=0.0)."""
         return elementwise.clip(self, min, max)
 
     def maximum(self, other: Any) -> Tensor:
@@ -288,37 +391,107 @@ class Tensor:
         """ag.minimum as a method: the smaller of a and b, elementwise; where they are equal the gradient is shared."""
         return elementwise.minimum(self, other)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    # reductions (reductions.py)
+
+    def sum(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
         """ag.sum as a method: sum over `axis` (int, tuple or None for all)."""
-        return reductions.sum(self, axis, keepdims)
+        return reductions.sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
         """ag.mean as a method: mean over `axis` (int, tuple or None for all)."""
-        return reductions.mean(self, axis, keepdims)
+        return reductions.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """ag.max as a method: maximum over `axis`; the gradient goes to the maximal elements."""
-        return reductions.max(self, axis, keepdims)
+    def prod(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.prod as a method: product over `axis`; its gradient is the product of the other elements."""
+        return reductions.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        """ag.min as a method: minimum over `axis`; the gradient goes to the minimal elements."""
-        return reductions.min(self, axis, keepdims)
+    def max(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Any:
+        """ag.max as a method: x.max() and x.max(axis=1) a Tensor (NumPy), x.max(1) (values, indices) (PyTorch)."""
+        return reductions.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def min(self, dim: Any = None, keepdim: Any = None, *, axis: Any = None, keepdims: Any = None) -> Any:
+        """ag.min as a method: x.min() and x.min(axis=1) a Tensor (NumPy), x.min(1) (values, indices) (PyTorch)."""
+        return reductions.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.amax as a method: the maximum over `axis` (int, tuple or None), always a Tensor."""
+        return reductions.amax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def amin(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.amin as a method: the minimum over `axis` (int, tuple or None), always a Tensor."""
+        return reductions.amin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def var(self, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *, dim: Any = None,
+            keepdim: Any = None, correction: Any = None, ddof: Any = None) -> Tensor:
+        """ag.var as a method: variance over `axis`, divided by n - correction (correction=1 by default, as PyTorch)."""
+        return reductions.var(self, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction,
+                              ddof=ddof)
+
+    def std(self, axis: Any = None, unbiased: Any = None, keepdims: Any = None, *, dim: Any = None,
+            keepdim: Any = None, correction: Any = None, ddof: Any = None) -> Tensor:
+        """ag.std as a method: the square root of var (correction=1 by default, as PyTorch)."""
+        return reductions.std(self, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction,
+                              ddof=ddof)
+
+    def norm(self, p: Any = 2, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+             keepdims: Any = None) -> Tensor:
+        """ag.norm as a method: the p-norm (p = 1, 2, inf, -inf, 'fro' or any other number) over `dim`."""
+        return reductions.norm(self, p, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def logsumexp(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
         """ag.logsumexp as a method: log(sum(exp(x))) over `axis`, without overflow; its gradient is the softmax."""
-        return reductions.logsumexp(self, axis, keepdims)
+        return reductions.logsumexp(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def argmax(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+    def softmax(self, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
+        """ag.softmax as a method: exp(x) / sum(exp(x)) along `axis` (the last by default), stable."""
+        return reductions.softmax(self, axis, dim=dim, dtype=dtype)
+
+    def log_softmax(self, axis: Any = None, *, dim: Any = None, dtype: Any = None) -> Tensor:
+        """ag.log_softmax as a method: x - logsumexp(x) along `axis` (the last by default), stable."""
+        return reductions.log_softmax(self, axis, dim=dim, dtype=dtype)
+
+    def argmax(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
         """ag.argmax as a method: index of the maximum (an integer Tensor, never part of the graph)."""
-        return reductions.argmax(self, axis, keepdims)
+        return reductions.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.argmin as a method: index of the minimum (an integer Tensor, never part of the graph)."""
+        return reductions.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def any(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.any as a method: is any element nonzero (a bool Tensor, never part of the graph)."""
+        return reductions.any(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def all(self, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
+        """ag.all as a method: is every element nonzero (a bool Tensor, never part of the graph)."""
+        return reductions.all(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """ag.allclose as a method: |x - other| <= atol + rtol * |other| everywhere (a Python bool)."""
+        return reductions.allclose(self, other, rtol, atol, equal_nan)
+
+    # shapes (shapes.py)
 
     def reshape(self, *shape: Any) -> Tensor:
         """ag.reshape as a method: x.reshape(2, 3) or x.reshape((2, 3)); -1 infers one length."""
         return shapes.reshape(self, *shape)
 
-    def transpose(self, *axes: Any) -> Tensor:
-        """ag.transpose as a method: reverse the axes, or permute them as given: x.transpose(0, 2, 1)."""
-        return shapes.transpose(self, *axes)
+    def view(self, *shape: Any) -> Tensor:
+        """x.reshape(*shape) that never copies, as PyTorch's view: an error where the layout needs a copy."""
+        return shapes.view(self, *shape)
+
+    def transpose(self, *axes: Any, dim0: Any = None, dim1: Any = None) -> Tensor:
+        """ag.transpose as a method: x.transpose(0, 1) swaps two axes (PyTorch), x.transpose() reverses them,
+        x.transpose(2, 0, 1) or x.transpose((1, 0)) permutes them (NumPy)."""
+        return shapes.transpose(self, *axes, dim0=dim0, dim1=dim1)
+
+    def permute(self, *order: Any) -> Tensor:
+        """ag.permute as a method: x.permute(2, 0, 1) or x.permute((2, 0, 1)); axis i of the result is axis order[i]."""
+        return shapes.permute(self, *order)
+
+    def t(self) -> Tensor:
+        """ag.t as a method: a matrix transposed (a 0-d or 1-d tensor as it is)."""
+        return shapes.t(self)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """ag.swapaxes as a method: exchange two axes."""
@@ -328,25 +501,83 @@ class Tensor:
         """ag.broadcast_to as a method: x repeated to `shape` by NumPy's broadcasting rules."""
         return shapes.broadcast_to(self, *shape)
 
-    def squeeze(self, axis: Any = None) -> Tensor:
-        """ag.squeeze as a method: drop axes of length 1 (all of them, or the ones named)."""
-        return shapes.squeeze(self, axis)
+    def expand(self, *sizes: Any) -> Tensor:
+        """ag.expand as a method: broadcast_to where -1 keeps a length, x.expand(4, -1)."""
+        return shapes.expand(self, *sizes)
 
-    def unsqueeze(self, axis: int) -> Tensor:
+    def expand_as(self, other: Tensor) -> Tensor:
+        """x broadcast to other's shape."""
+        return shapes.expand(self, other.shape)
+
+    def squeeze(self, axis: Any = None, *, dim: Any = None) -> Tensor:
+        """ag.squeeze as a method: drop axes of length 1 (all of them, or the ones named)."""
+        return shapes.squeeze(self, axis, dim=dim)
+
+    def unsqueeze(self, axis: Any = None, *, dim: Any = None) -> Tensor:
         """ag.unsqueeze as a method: insert an axis of length 1 at `axis`."""
-        return shapes.unsqueeze(self, axis)
+        return shapes.unsqueeze(self, axis, dim=dim)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """ag.flatten as a method: merge axes start_dim..end_dim into one (all of them by default)."""
         return shapes.flatten(self, start_dim, end_dim)
 
+    def contiguous(self) -> Tensor:
+        """The tensor itself when its data is stored row by row (C order), else a copy that is."""
+        return shapes.contiguous(self)
+
     def clone(self) -> Tensor:
-        """ag.clone as a method: a copy with its own memory, still in the graph."""
-        return elementwise.clone(self)
+        """ag.clone as a method: a copy of the data that stays in the graph (the gradient passes through)."""
+        return shapes.clone(self)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        """ag.tril as a method: zeros above the `diagonal`-th diagonal of the last two axes."""
+        return shapes.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        """ag.triu as a method: zeros below the `diagonal`-th diagonal of the last two axes."""
+        return shapes.triu(self, diagonal)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """ag.masked_fill as a method: `value` where the bool `mask` is True, x elsewhere."""
+        return shapes.masked_fill(self, mask, value)
+
+    # linear algebra (linalg.py)
 
     def matmul(self, other: Any) -> Tensor:
         """ag.matmul as a method: x @ other."""
         return linalg.matmul(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        """ag.dot as a method: the inner product of two 1-d tensors."""
+        return linalg.dot(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        """ag.mm as a method: the product of two matrices."""
+        return linalg.mm(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        """ag.bmm as a method: products of two batches of matrices, (b, n, m) @ (b, m, p)."""
+        return linalg.bmm(self, other)
+
+
+class ElementCount(int):
+    """`x.size`: the number of elements (an int, as NumPy's ndarray.size), also callable as PyTorch's size.
+
+    x.size() is the shape (a tuple) and x.size(d) the length of axis d
+    (negative d counts from the end).
+    """
+
+    def __new__(cls, count: int, shape: tuple) -> ElementCount:
+        self = super().__new__(cls, count)
+        self.shape = shape
+        return self
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        if not -len(self.shape) <= dim < len(self.shape):
+            raise IndexError(f"size: dimension {dim} is out of range for a tensor of shape {self.shape}")
+        return self.shape[dim]
 
 
 # --------------------------------------------------------------------------- building tensors from ops
@@ -428,15 +659,21 @@ def compare(ufunc: np.ufunc, symbol: str, a: Tensor, b: Any) -> Tensor:
 # --------------------------------------------------------------------------- what ops accept (coercion, in one place)
 
 
-def to_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """`data` as an ndarray without copying an existing array; Python floats get the default dtype."""
+def to_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndarray:
+    """`data` as an ndarray; an existing array (or a Tensor's) is copied only when `copy` or converted.
+
+    Python floats get the default dtype; an existing array keeps its dtype unless `dtype` is given.
+    """
     if isinstance(data, Tensor):
         data = data.data
-    if dtype is not None:
-        return np.asanyarray(data, dtype=dtype)  # compile: keeps traced arrays
     if isinstance(data, np.ndarray):
-        return data
-    array = np.asarray(data)
+        if dtype is not None:
+            return data.astype(dtype, copy=copy)  # astype(copy=False) returns `data` itself when dtype matches
+        return data.copy() if copy else data
+    make = np.array if copy else np.asarray  # an array-like (with __array__) may share its memory too
+    if dtype is not None:
+        return make(data, dtype=dtype)
+    array = make(data)
     if array.dtype == np.float64 and not isinstance(data, np.generic):
         array = array.astype(_default_dtype, copy=False)
     elif array.dtype.kind not in "biuf":
@@ -478,6 +715,25 @@ def shape_argument(shape: Sequence[Any], op: str, what: str = "shape") -> tuple:
         if not isinstance(n, (int, np.integer)):
             raise TypeError(f"{op}: {what} must be integers, got {n!r} ({type(n).__name__}) in {tuple(shape)}")
     return tuple(int(n) for n in shape)
+
+
+def dims(op: str, axis: Any, dim: Any, keepdims: Any = None, keepdim: Any = None) -> tuple[Any, bool]:
+    """(axis, keepdims) from NumPy's spelling (`axis=`, `keepdims=`) or PyTorch's (`dim=`, `keepdim=`).
+
+    Either name may be used for each argument, not both: that is a TypeError,
+    as a program giving both most likely means two different things.
+    """
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: got axis={axis!r} and dim={dim!r}, NumPy's and PyTorch's names of one "
+                            "argument; give one of them")
+        axis = dim
+    if keepdim is not None:
+        if keepdims is not None:
+            raise TypeError(f"{op}: got keepdims={keepdims!r} and keepdim={keepdim!r}, NumPy's and PyTorch's "
+                            "names of one argument; give one of them")
+        keepdims = keepdim
+    return axis, bool(keepdims)
 
 
 def _coerce(value: Any, like: Tensor | None) -> Tensor | None:

@@ -85,7 +85,7 @@ class EngineConv:
         x, weight, bias, self.g = problem.data()
         self.layer = nn.Conv2d(problem.in_channels, problem.out_channels, problem.kernel, dtype=problem.dtype)
         self.layer.weight.data[...], self.layer.bias.data[...] = weight, bias
-        self.x = ag.tensor(x, requires_grad=True)
+        self.x = ag.from_numpy(x).requires_grad_()
 
     def step(self) -> tuple[np.ndarray, ...]:
         self.x.grad = None

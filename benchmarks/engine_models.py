@@ -18,10 +18,10 @@ class RawMLP:
     def __init__(self, problem: MLPProblem) -> None:
         self.problem = problem
         x, self.labels = problem.data()
-        self.x = ag.tensor(x)
+        self.x = ag.from_numpy(x)
         self.rows = np.arange(problem.batch)
         self.layers = [
-            (ag.tensor(w.copy(), requires_grad=True), ag.tensor(b.copy(), requires_grad=True))
+            (ag.tensor(w, requires_grad=True), ag.tensor(b, requires_grad=True))  # copies: the problem's arrays stay
             for w, b in problem.initial_weights()
         ]
 
@@ -68,7 +68,7 @@ class NNMLP:
         self.functional = nn.functional
         self.problem = problem
         x, labels = problem.data()
-        self.x, self.labels = ag.tensor(x), ag.tensor(labels)
+        self.x, self.labels = ag.from_numpy(x), ag.from_numpy(labels)
         ag.set_default_dtype(problem.dtype)  # so nn.Linear creates its parameters in the problem's dtype
         try:
             self.layers = [nn.Linear(w.shape[0], w.shape[1]) for w, _ in problem.initial_weights()]

@@ -124,7 +124,7 @@ def cost_autodiff(tensors: dict[str, ag.Tensor]) -> ag.Tensor:
 
 
 def as_tensors(params: Params) -> dict[str, ag.Tensor]:
-    return {name: ag.Tensor(value.copy(), requires_grad=True, name=name) for name, value in params.items()}
+    return {name: ag.Tensor(value, requires_grad=True, name=name) for name, value in params.items()}  # copies
 
 
 def train_by_autodiff(params: Params, num_of_iters: int, learning_rate: float) -> tuple[list[Params], list[float]]:

@@ -43,17 +43,17 @@ class ReLU(Module):
 
 
 class Softmax(Module):
-    """exp(x) normalised to sum to 1 along `axis`."""
+    """exp(x) normalised to sum to 1 along `axis` (PyTorch: `dim`; the last axis by default)."""
 
-    def __init__(self, axis: int = -1) -> None:
+    def __init__(self, axis: int | None = None, *, dim: int | None = None) -> None:
         super().__init__()
-        self.axis = axis
+        self.axis, self.dim = axis, dim
 
     def forward(self, x: ag.Tensor) -> ag.Tensor:
-        return F.softmax(as_input(self, x), axis=self.axis)
+        return F.softmax(as_input(self, x), axis=self.axis, dim=self.dim)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}"
+        return f"dim={self.dim}" if self.dim is not None else f"axis={-1 if self.axis is None else self.axis}"
 
 
 class LeakyReLU(Module):

@@ -56,7 +56,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset: needs at least one tensor")
-        self.tensors = tuple(t if isinstance(t, ag.Tensor) else ag.Tensor(t) for t in tensors)
+        self.tensors = tuple(ag.as_tensor(t) for t in tensors)  # arrays shared, not copied
         shapes = [t.shape for t in self.tensors]
         if any(len(shape) == 0 for shape in shapes) or len({shape[0] for shape in shapes}) != 1:
             raise ValueError("TensorDataset: every tensor needs the same number of samples (first dimension), "
@@ -150,7 +150,7 @@ def default_collate(samples: list) -> Any:
     if isinstance(first, (ag.Tensor, np.ndarray, np.generic, bool, int, float)):
         arrays = [s.data if isinstance(s, ag.Tensor) else s for s in samples]
         try:
-            return ag.Tensor(np.stack([np.asarray(a) for a in arrays]))
+            return ag.from_numpy(np.stack([np.asarray(a) for a in arrays]))
         except ValueError:
             shapes = sorted({str(np.shape(a)) for a in arrays})
             raise ValueError(f"DataLoader: cannot stack samples of shapes {', '.join(shapes)} into one batch; "
@@ -184,7 +184,7 @@ def _arrays_form(X: Any, y: Any, batch_size: int = 1, shuffle: bool = False, see
                  pin_memory: bool = False) -> dict[str, Any]:
     """DataLoader(X, y, ...): inputs and targets as arrays, with part 1's order of arguments."""
     settings = locals()
-    X, y = (t if isinstance(t, ag.Tensor) else ag.Tensor(t) for t in (settings.pop("X"), settings.pop("y")))
+    X, y = (ag.as_tensor(t) for t in (settings.pop("X"), settings.pop("y")))  # arrays shared, not copied
     if X.shape[:1] != y.shape[:1]:
         raise ValueError(f"DataLoader: X has shape {X.shape} and y has shape {y.shape}; "
                          "they need the same number of samples (first dimension)")
@@ -249,7 +249,7 @@ class DataLoader:
             indices = order[start:start + self.batch_size]
             if rows is not None:
                 tensors, row_numbers = rows
-                yield tuple(ag.Tensor(t.data[row_numbers[indices]]) for t in tensors)
+                yield tuple(ag.from_numpy(t.data[row_numbers[indices]]) for t in tensors)
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in indices])
 

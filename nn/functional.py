@@ -34,28 +34,14 @@ def relu(x: ag.Tensor) -> ag.Tensor:
     return ag.relu(x)
 
 
-def _shift_by_max(x: ag.Tensor, axis: int, op: str) -> ag.Tensor:
-    """x minus its maximum along `axis`, so that exp() of the result is at most 1.
-
-    log Σ exp(x) = m + log Σ exp(x - m) holds for any constant m, so the max is
-    detached: it is a constant to the graph, and gradients and higher
-    derivatives stay exact while nothing overflows for logits of ±1000.
-    """
-    if not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < max(x.ndim, 1):
-        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {x.shape}")
-    return x - x.detach().max(axis=axis, keepdims=True)
+def softmax(x: ag.Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None) -> ag.Tensor:
+    """exp(x) / Σ exp(x) along `axis` or `dim` (the last by default): ag.softmax, stable for logits of ±1000."""
+    return ag.softmax(x, axis, dim=dim, dtype=dtype)
 
 
-def softmax(x: ag.Tensor, axis: int = -1) -> ag.Tensor:
-    """exp(x) / Σ exp(x) along `axis`, computed on x shifted by its max (stable)."""
-    exps = _shift_by_max(x, axis, "softmax").exp()
-    return exps / exps.sum(axis=axis, keepdims=True)
-
-
-def log_softmax(x: ag.Tensor, axis: int = -1) -> ag.Tensor:
-    """x - log Σ exp(x) along `axis` (log-sum-exp with the max shift, stable)."""
-    shifted = _shift_by_max(x, axis, "log_softmax")
-    return shifted - shifted.exp().sum(axis=axis, keepdims=True).log()
+def log_softmax(x: ag.Tensor, axis: int | None = None, *, dim: int | None = None, dtype: Any = None) -> ag.Tensor:
+    """x - log Σ exp(x) along `axis` or `dim` (the last by default): ag.log_softmax (log-sum-exp, stable)."""
+    return ag.log_softmax(x, axis, dim=dim, dtype=dtype)
 
 
 def leaky_relu(input: ag.Tensor, negative_slope: float = 0.01) -> ag.Tensor:
@@ -264,7 +250,7 @@ def _as_target(target: Any, input: ag.Tensor, op: str) -> ag.Tensor:
         is_tensor = isinstance(target, ag.Tensor)
         data, name = (target.data, target.name) if is_tensor else (target, None)
         if not (is_tensor and data.dtype == input.dtype):  # already right: keep it, as pictures show it
-            target = ag.Tensor(np.asarray(data, dtype=input.dtype), name=name or "target")
+            target = ag.Tensor(data, dtype=input.dtype, name=name or "target")
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: target shape {target.shape} does not match input shape {input.shape} "
@@ -363,7 +349,7 @@ def nll_loss(
     elif input.ndim == 2:
         rows = input
     else:
-        rows = input.transpose(0, *range(2, input.ndim), 1).reshape(-1, classes)
+        rows = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
     flat_labels = np.where(counted, labels, 0).reshape(-1)
     loss = -rows[np.arange(flat_labels.size), flat_labels]
     if weight is not None or not counted.all():

@@ -393,7 +393,7 @@ def as_input(module: Module, x: Any) -> ag.Tensor:
     if isinstance(x, ag.Tensor):
         return x
     if isinstance(x, np.ndarray):
-        return ag.Tensor(x)
+        return ag.from_numpy(x)
     raise TypeError(f"{module.scope_label()}: expected a Tensor as input, got {type(x).__name__}; "
                     "convert it first, e.g. ag.tensor(data)")
 

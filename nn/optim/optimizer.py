@@ -113,7 +113,7 @@ class Optimizer:
                 if set_to_none or param.grad is None:
                     param.zero_grad()
                 else:
-                    param.grad = ag.Tensor(np.zeros_like(param.grad.data))
+                    param.grad = ag.zeros_like(param.grad)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; parameters without one are skipped.

@@ -125,3 +125,9 @@ def check_jvp(make_fn: Callable[[], Any], *arrays: np.ndarray, eps: float = 1e-6
     minus = make_fn().forward(*[a - eps * v if a.dtype.kind == "f" else a for a, v in zip(wide, wide_tangents)])
     numerical = (np.asarray(plus, dtype=np.float64) - np.asarray(minus, dtype=np.float64)) / (2 * eps)
     np.testing.assert_allclose(t, numerical, atol=atol, rtol=rtol, err_msg=f"jvp of {fn.op}")
+
+
+@pytest.fixture(name="check_jvp")
+def check_jvp_fixture() -> Callable[..., None]:
+    """check_jvp (above) as a fixture, for the test modules."""
+    return check_jvp

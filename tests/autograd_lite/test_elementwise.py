@@ -41,7 +41,11 @@ UNARY = {
     "sqrt": (lambda x: x.sqrt(), ag.sqrt, np.sqrt, "positive"),
     "abs": (lambda x: x.abs(), ag.abs, np.abs, "signed"),
     "neg": (lambda x: -x, lambda x: ag.sub(0.0, x), np.negative, "normal"),
-    "clone": (lambda x: x.clone(), ag.clone, np.copy, "normal"),
+    "sin": (lambda x: x.sin(), ag.sin, np.sin, "normal"),
+    "cos": (lambda x: x.cos(), ag.cos, np.cos, "normal"),
+    "log1p": (lambda x: x.log1p(), ag.log1p, np.log1p, "positive"),
+    "expm1": (lambda x: x.expm1(), ag.expm1, np.expm1, "normal"),
+    "abs()": (lambda x: abs(x), ag.abs, np.abs, "signed"),
 }
 
 
@@ -490,3 +494,60 @@ def test_erf_jvp_matches_central_differences():
     tangent = Erf().jvp((v,), y, x)
     numerical = (Erf().forward(x + eps * v) - Erf().forward(x - eps * v)) / (2 * eps)
     np.testing.assert_allclose(tangent, numerical, rtol=1e-6, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- sin cos log1p expm1, pow and clamp
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3, 4)], ids=str)
+@pytest.mark.parametrize("kind", ["Sin", "Cos", "Log1p", "Expm1"])
+def test_new_unary_jvp_matches_central_differences(kind, shape, dtype, rng, check_jvp):
+    from autograd_lite import elementwise
+
+    x = (rng.uniform(-0.5, 2.0, shape) if kind == "Log1p" else rng.normal(size=shape)).astype(dtype)
+    check_jvp(getattr(elementwise, kind), x)
+
+
+def test_new_unary_second_derivatives_are_the_closed_forms():
+    x = ag.tensor(np.linspace(-0.9, 3.0, 13), requires_grad=True)
+    v = x.data
+    closed_forms = {  # f: (f', f'')
+        ag.sin: (np.cos(v), -np.sin(v)),
+        ag.cos: (-np.sin(v), -np.cos(v)),
+        ag.log1p: (1 / (1 + v), -1 / (1 + v) ** 2),
+        ag.expm1: (np.exp(v), np.exp(v)),
+    }
+    for f, (first, second) in closed_forms.items():
+        (slope,) = ag.grad(f(x).sum(), x, create_graph=True)
+        np.testing.assert_allclose(slope.data, first, rtol=1e-14, atol=1e-15)
+        (curvature,) = ag.grad(slope.sum(), x)
+        np.testing.assert_allclose(curvature.data, second, rtol=1e-13, atol=1e-15)
+
+
+def test_log1p_and_expm1_keep_the_precision_of_small_x():
+    tiny = ag.tensor([1e-12, -3e-17])
+    np.testing.assert_array_equal(tiny.log1p().data, np.log1p(tiny.data))
+    np.testing.assert_array_equal(tiny.expm1().data, np.expm1(tiny.data))
+    assert tiny.log1p().data[0] != np.log(1 + tiny.data[0])  # what the naive formula would lose
+
+
+def test_pow_method_is_the_operator(leaf, check):
+    x = leaf((2, 3), "positive")
+    np.testing.assert_array_equal(x.pow(2.5).data, (x**2.5).data)
+    np.testing.assert_array_equal(ag.pow(x, 3).data, x.data**3)
+    check(lambda x: x.pow(3), x)
+    assert x.pow(2).grad_fn.op == "pow"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_clamp_is_clip_with_pytorchs_keywords(dtype, check):
+    x = ag.tensor(np.array([-2.0, -0.5, 0.25, 1.5, 3.0], dtype=dtype), requires_grad=True)
+    np.testing.assert_array_equal(x.clamp(min=0.0).data, np.clip(x.data, 0.0, None))
+    np.testing.assert_array_equal(x.clamp(max=1.0).data, np.clip(x.data, None, 1.0))
+    np.testing.assert_array_equal(ag.clamp(x, -1.0, 1.0).data, ag.clip(x, -1.0, 1.0).data)
+    assert x.clamp(min=0.0).dtype == dtype
+    ag.clamp(x, min=-1.0, max=2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 1, 1, 1, 0])
+    with pytest.raises(ValueError, match="clip"):
+        x.clamp()

@@ -93,3 +93,49 @@ def test_numpy_array_operand(side, rng, leaf, check):
 def test_matmul_of_a_list_and_a_tensor(leaf):
     x = leaf((2, 2), "normal")
     np.testing.assert_allclose(ag.matmul([[1.0, 2.0]], x).data, np.array([[1.0, 2.0]]) @ x.data)
+
+
+# --------------------------------------------------------------------------- dot, mm, bmm: PyTorch's strict forms
+
+STRICT = {  # name: (function, shapes of a and b)
+    "dot": (ag.dot, (5,), (5,)),
+    "mm": (ag.mm, (3, 4), (4, 2)),
+    "bmm": (ag.bmm, (2, 3, 4), (2, 4, 5)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", STRICT)
+def test_dot_mm_bmm_values_and_gradients(name, dtype, leaf, check):
+    function, shape_a, shape_b = STRICT[name]
+    a, b = leaf(shape_a, "normal", dtype), leaf(shape_b, "normal", dtype)
+    expected = np.matmul(a.data, b.data)
+    for out in (function(a, b), getattr(a, name)(b)):
+        assert out.shape == expected.shape and out.dtype == dtype
+        np.testing.assert_allclose(out.data, expected, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    check(function, a, b)
+
+
+@pytest.mark.parametrize("name, shape_a, shape_b, message", [
+    ("dot", (3,), (4,), r"dot: shapes \(3,\) and \(4,\) do not match"),
+    ("dot", (3, 1), (3,), r"dot: expects two 1-dimensional tensors, got shapes \(3, 1\) and \(3,\)"),
+    ("mm", (2, 3), (4, 2), r"mm: shapes \(2, 3\) and \(4, 2\) do not match"),
+    ("mm", (2, 3, 4), (4, 2), "mm: expects two 2-dimensional tensors"),
+    ("bmm", (2, 3, 4), (3, 4, 5), r"bmm: shapes \(2, 3, 4\) and \(3, 4, 5\) do not match"),  # no broadcasting
+    ("bmm", (3, 4), (4, 5), "bmm: expects two 3-dimensional tensors"),
+])
+def test_dot_mm_bmm_refuse_what_pytorch_refuses(name, shape_a, shape_b, message):
+    with pytest.raises(ValueError, match=message):
+        getattr(ag, name)(ag.ones(shape_a), ag.ones(shape_b))
+
+
+def test_second_derivative_through_mm(leaf, rng):
+    a, b = leaf((3, 4), "normal"), leaf((4, 2), "normal")
+    w = rng.normal(size=(3, 4))
+
+    def weighted_gradient(a):
+        with ag.enable_grad():  # gradcheck evaluates f under no_grad
+            (g,) = ag.grad((ag.mm(a, b).tanh()).sum(), a, create_graph=True)
+        return (g * w).sum()
+
+    assert ag.gradcheck(weighted_gradient, a)

@@ -116,9 +116,9 @@ def test_transpose_round_trip_and_gradient(shape, data):
     inverse = np.argsort(permutation)
     values = np.arange(float(np.prod(shape))).reshape(shape)
     x = ag.tensor(values, requires_grad=True)
-    y = x.transpose(*permutation)
+    y = x.transpose(tuple(permutation))  # one tuple: NumPy's permutation (two ints would swap, as PyTorch)
     np.testing.assert_array_equal(y.data, values.transpose(permutation))
-    np.testing.assert_array_equal(y.transpose(*inverse).data, values)
+    np.testing.assert_array_equal(y.permute(*inverse).data, values)
     upstream = np.arange(float(np.prod(shape))).reshape(y.shape) ** 2
     y.backward(gradient=upstream)
     np.testing.assert_array_equal(x.grad.data, upstream.transpose(inverse))

@@ -116,6 +116,17 @@ def test_softmax_axis_error_names_softmax_and_the_shape(name, axis):
     assert message.startswith(f"{name}:") and f"axis {axis}" in message and "(2, 3)" in message
 
 
+def test_softmax_takes_pytorchs_dim_and_is_ags():
+    x = random_tensor((3, 5))
+    np.testing.assert_array_equal(F.softmax(x, dim=0).data, ag.softmax(x, axis=0).data)
+    np.testing.assert_array_equal(F.log_softmax(x, dim=1).data, x.log_softmax(dim=1).data)
+    np.testing.assert_array_equal(nn.Softmax(dim=0)(x).data, F.softmax(x, axis=0).data)
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)" and repr(nn.Softmax()) == "Softmax(axis=-1)"
+    assert F.softmax(x, dim=1, dtype=ag.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="^softmax: got axis=0 and dim=1"):
+        nn.Softmax(axis=0, dim=1)(x)
+
+
 def test_activation_modules_match_functional():
     x = random_tensor((3, 5))
     for module, function in [(nn.Sigmoid(), F.sigmoid), (nn.Tanh(), F.tanh), (nn.ReLU(), F.relu)]:

@@ -498,3 +498,14 @@ def test_optim_is_a_package_with_a_scheduler_module():
     module = importlib.import_module("nn.optim.lr_scheduler")
     assert module is nn.optim.lr_scheduler
     assert issubclass(nn.optim.AdamW, nn.optim.Optimizer)
+
+
+def test_an_optimizer_step_leaves_the_callers_array_alone():
+    """torch.tensor copies: before, ag.tensor(start) shared `start`, and SGD rewrote it silently."""
+    start = np.array([1.0, -2.0, 3.0])
+    w = ag.tensor(start, requires_grad=True)
+    optimizer = nn.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(start, [1.0, -2.0, 3.0])
+    np.testing.assert_allclose(w.data, start * (1 - 0.2))
