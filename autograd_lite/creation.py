@@ -10,6 +10,11 @@ from autograd_lite.tensor import Tensor, get_default_dtype, shape_argument
 _generator = np.random.default_rng()
 
 
+def _array(x: Any) -> np.ndarray:
+    """x's array as it is (compile: np.asarray would hide ag.compile's traced arrays from the trace)."""
+    return np.asanyarray(x.data if isinstance(x, Tensor) else x)
+
+
 def manual_seed(seed: int) -> None:
     """Seed the generator behind rand/randn (and nn.init), for reproducible runs."""
     global _generator
@@ -46,12 +51,12 @@ def full(shape: Any, fill_value: Any, requires_grad: bool = False, dtype: Any = 
 
 def zeros_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Zeros of x's shape (and dtype, unless given)."""
-    return Tensor(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad)
+    return Tensor(np.zeros_like(_array(x), dtype=dtype), requires_grad)
 
 
 def ones_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Ones of x's shape (and dtype, unless given)."""
-    return Tensor(np.ones_like(np.asarray(x), dtype=dtype), requires_grad)
+    return Tensor(np.ones_like(_array(x), dtype=dtype), requires_grad)
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, requires_grad: bool = False, dtype: Any = None) -> Tensor:

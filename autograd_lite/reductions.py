@@ -183,4 +183,4 @@ def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
         if len(axes) != 1:
             raise ValueError(f"argmax: axis must be one int or None, got {axis}")
         (axis,) = axes
-    return wrap(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)), None)
+    return wrap(np.argmax(x.data, axis=axis, keepdims=keepdims), None)  # (wrap makes a scalar a 0-d array)

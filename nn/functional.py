@@ -221,7 +221,7 @@ def _lookup_rows(input: Any, weight: ag.Tensor, padding_idx: int | None, op: str
 
 def one_hot(tensor: Any, num_classes: int = -1) -> ag.Tensor:
     """int64 tensor of shape tensor.shape + (num_classes,), 1 at each label (num_classes=-1: max label + 1)."""
-    labels = np.asarray(tensor.data if isinstance(tensor, ag.Tensor) else tensor)
+    labels = np.asanyarray(tensor.data if isinstance(tensor, ag.Tensor) else tensor)  # compile: traced
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class labels, got dtype {labels.dtype}")
     if num_classes == -1:
@@ -264,7 +264,7 @@ def _as_target(target: Any, input: ag.Tensor, op: str) -> ag.Tensor:
         is_tensor = isinstance(target, ag.Tensor)
         data, name = (target.data, target.name) if is_tensor else (target, None)
         if not (is_tensor and data.dtype == input.dtype):  # already right: keep it, as pictures show it
-            target = ag.Tensor(np.asarray(data, dtype=input.dtype), name=name or "target")
+            target = ag.Tensor(np.asanyarray(data, dtype=input.dtype), name=name or "target")  # compile: traced
     if target.shape != input.shape:
         raise ValueError(
             f"{op}: target shape {target.shape} does not match input shape {input.shape} "
@@ -374,7 +374,7 @@ def nll_loss(
         sample_weights = (class_weights[flat_labels] * counted.reshape(-1)).astype(input.dtype)
         loss = loss * sample_weights
         if reduction == "mean":
-            return loss.sum() / float(sample_weights.sum())
+            return loss.sum() / ag.Tensor(sample_weights.sum())  # compile: float() would freeze the labels' weight
     return _reduce(loss.reshape(labels.shape), reduction, "nll_loss")
 
 

@@ -43,14 +43,14 @@ from __future__ import annotations
 import gc
 import inspect
 import sys
-import weakref
 from typing import Any, Callable
 
 import numpy as np
 
 from autograd_lite import creation
 from autograd_lite.compiler.program import GuardError, Program
-from autograd_lite.compiler.trace import TracedArray, TraceError, Tracer, _active
+from autograd_lite.compiler.trace import EscapeGuard, TracedArray, TraceError, Tracer, _active, plain_view
+from autograd_lite.graph import _sequence as graph_sequence
 from autograd_lite.graph import _state
 from autograd_lite.tensor import Tensor, wrap
 
@@ -214,10 +214,15 @@ class _Session:
         self.rule_ops: list[int] = []
         self.nodes: list[tuple[Any, int]] = []  # (node, value it made)
         self.state_params: list[tuple[Tensor, int, str]] = []  # (parameter, state value, state key)
+        self.first_node = next(graph_sequence)  # nodes made after this, during the trace, have later numbers
 
     def adopt_tensor(self, t: Tensor, source: tuple | None = None, hint: str | None = None) -> None:
         if id(t) in self.adopted:
             return
+        if t.grad_fn is not None and t.grad_fn.sequence > self.first_node:
+            raise TraceError(f"ag.compile: '{t.grad_fn.label()}' made a plain array (shape {t.shape}) while "
+                             "tracing, outside the operations the trace records (applied through an `apply` the "
+                             "trace could not replace, or computed around the trace); its value would be frozen")
         self.adopted.add(id(t))
         original = t.data
         traced = self.tracer.adopt(original, source or ("tensor", t), hint or self.tensor_name(t))
@@ -280,6 +285,7 @@ def _traced_apply(original: Callable, session: _Session) -> Callable:
             out = original(fn, *inputs)
         finally:
             tracer.context = outer
+        tracer.check_recorded(out.data, f"the forward of '{fn.label()}'")
         if out.grad_fn is fn:
             fn.backward = _named_backward(fn, session, "d_" + hint)
             if isinstance(out.data, TracedArray):
@@ -299,19 +305,21 @@ def _named_backward(fn: Any, session: _Session, hint: str) -> Callable:
         outer, tracer.context = tracer.context, hint
         start = len(tracer.ops)
         try:
-            return rule(fn, *args)
+            grads = rule(fn, *args)
         finally:
             tracer.context = outer
             session.rule_ops.append(start)
             session.rule_ops.append(len(tracer.ops))
+        for g in grads:
+            tracer.check_recorded(g.data if isinstance(g, Tensor) else g, f"the backward of '{fn.label()}'")
+        return grads
 
     return backward
 
 
 def _patched_modules() -> list:
-    """The package's modules that call `apply` by name (all of them imported it from tensor.py)."""
-    return [m for name, m in list(sys.modules.items())
-            if name.startswith("autograd_lite") and getattr(m, "apply", None) is tensor_module.apply]
+    """The modules that call `apply` by name: the package's, and those of users' own ops."""
+    return [m for m in list(sys.modules.values()) if getattr(m, "__dict__", {}).get("apply") is tensor_module.apply]
 
 
 def _optimizers(fn: Callable, args: tuple) -> list:
@@ -379,11 +387,13 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     shared_ones = backward_module.shared_ones
     backward_module.shared_ones = lambda shape, dtype: tracer.adopt(shared_ones(shape, dtype), ("const",), "ones")
     _active.append(tracer)
-    creation_guard = _RandomGuard()
+    creation_guard, escape_guard = _RandomGuard(), EscapeGuard()
     try:
         creation_guard.__enter__()
+        escape_guard.__enter__()
         result = fn(*traced_args)
     finally:
+        escape_guard.__exit__()
         creation_guard.__exit__()
         _active.pop()
         for module in modules:
@@ -446,7 +456,7 @@ def _untrace_new_state(optimizers: list) -> bool:
         for state in optimizer.state.values():
             for key, value in state.items():
                 if isinstance(value, TracedArray):
-                    state[key] = value.view(np.ndarray).copy()
+                    state[key] = plain_view(value).copy()
                     created = True
     return created
 
@@ -477,10 +487,10 @@ def _plain_result(result: Any) -> Any:
     """What fn returned on the traced call, without traced arrays left inside."""
     if isinstance(result, Tensor):
         if isinstance(result.data, TracedArray):
-            result.data = result.data.view(np.ndarray)
+            result.data = plain_view(result.data)
         return result
     if isinstance(result, TracedArray):
-        return result.view(np.ndarray)
+        return plain_view(result)
     if isinstance(result, (tuple, list)):
         return type(result)(_plain_result(p) for p in result)
     if isinstance(result, dict):
@@ -536,5 +546,3 @@ class _RefusingGenerator:
         raise TraceError("ag.compile: fn draws random numbers (Dropout, ag.randn, ...) while it is traced; "
                          "the draw would be frozen into the program. Pass random arrays as inputs instead")
 
-
-_keep = weakref  # weakref is part of the documented design (tensors read live); imported for users' type checks

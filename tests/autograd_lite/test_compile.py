@@ -7,6 +7,7 @@ import pytest
 import autograd_lite as ag
 import nn
 from autograd_lite.compiler import GuardError, TraceError
+from autograd_lite.tensor import apply
 
 STEPS = 20
 
@@ -262,3 +263,91 @@ def test_labels_are_inputs_and_their_range_check_stays():
     assert b.item() == nn.functional.cross_entropy(model(x), ag.tensor(np.array([2, 2]))).item()
     with pytest.raises(GuardError):
         compiled(x, ag.tensor(np.array([0, 5])))
+
+
+# --------------------------------------------------------------------------- arrays escaping the trace
+# An array read around the trace (a plain view of a traced array) would freeze into the program as a
+# constant: compiled steps would then silently give other numbers than eager. Each way is refused.
+
+
+class _Doubling(ag.Function):
+    """2x, with `read` turning the input (or the gradient) into the array the rule computes on."""
+
+    op = "doubling"
+
+    def __init__(self, read_input=lambda x: x, read_grad=lambda g: g):
+        self.read_input, self.read_grad = read_input, read_grad
+
+    def forward(self, x):
+        return self.read_input(x) * 2
+
+    def backward(self, g, y, x):
+        """d(2x)/dx = 2"""
+        return (self.read_grad(g) * 2,)
+
+
+def _plain_view(x):
+    return np.ndarray.view(x, np.ndarray)  # what np.asarray does, without passing through np.asarray
+
+
+def _doubling_step(**reads):
+    w = ag.tensor(np.arange(3.0), requires_grad=True)
+
+    def step(x):
+        w.zero_grad()
+        loss = apply(_Doubling(**reads), w * x).sum()
+        loss.backward()
+        return loss
+
+    return w, step
+
+
+def test_the_escape_checks_let_the_honest_op_compile():
+    w, step = _doubling_step()
+    compiled = ag.compile(step)
+    for x in (np.ones(3), np.full(3, 2.0)):
+        assert compiled(ag.tensor(x)).item() == step(ag.tensor(x)).item() == 2 * (np.arange(3.0) * x).sum()
+    assert np.array_equal(w.grad.data, 2 * np.full(3, 2.0))
+
+
+@pytest.mark.parametrize("reads, message", [
+    ({"read_input": lambda x: np.asarray(x)}, r"np\.asarray\(\) of a traced array .*test_compile\.py"),
+    ({"read_input": lambda x: np.array(x)}, r"np\.array\(\)"),
+    ({"read_input": lambda x: np.ascontiguousarray(x)}, r"np\.ascontiguousarray\(\)"),
+    ({"read_input": lambda x: x.view(np.ndarray)}, r"\.view\(ndarray\)"),
+    ({"read_input": _plain_view}, r"the forward of 'doubling' computed a plain array"),
+    ({"read_input": lambda x: x + _plain_view(x)}, r"shares memory with the traced array"),
+    ({"read_grad": lambda g: np.asarray(g)}, r"np\.asarray\(\)"),
+    ({"read_grad": _plain_view}, r"the backward of 'doubling' computed a plain array"),
+])
+def test_a_primitive_computing_around_the_trace_is_refused_when_tracing(reads, message):
+    w, step = _doubling_step(**reads)
+    expected = step(ag.tensor(np.ones(3))).item()  # eager, the op works: only its trace would be wrong
+    compiled = ag.compile(step)
+    with pytest.raises(TraceError, match=message):
+        compiled(ag.tensor(np.ones(3)))
+    assert type(w.data) is np.ndarray and not hasattr(np.asarray, "__wrapped__")  # all put back
+    assert compiled.cache_size == 0 and step(ag.tensor(np.ones(3))).item() == expected
+
+
+def test_an_update_reading_a_gradient_around_the_trace_is_refused():
+    w = ag.tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        w.zero_grad()
+        (w * x).sum().backward()
+        w.data -= 0.1 * np.asarray(w.grad.data)  # the update would replay the traced call's gradient forever
+
+    with pytest.raises(TraceError, match=r"np\.asarray\(\)"):
+        ag.compile(step)(ag.tensor(np.arange(3.0)))
+    assert np.asarray(np.ones(2)).tolist() == [1.0, 1.0] and not hasattr(np.asarray, "__wrapped__")
+
+
+def test_a_plain_result_through_an_apply_the_trace_cannot_replace_is_refused():
+    w = ag.tensor(np.arange(3.0), requires_grad=True)
+
+    def step(x, apply=apply):  # a default argument: a reference to `apply` the trace does not see
+        return apply(_Doubling(read_input=_plain_view), w * x).sum()
+
+    with pytest.raises(TraceError, match="'doubling' made a plain array"):
+        ag.compile(step)(ag.tensor(np.ones(3)))
