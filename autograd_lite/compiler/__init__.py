@@ -35,6 +35,26 @@ What the trace cannot see, and what happens then:
   - user code writing into `.data` or other arrays between calls is fine (they are
     read live), but NumPy work on plain arrays inside fn that does not touch a
     traced array is computed once, when tracing, and becomes a constant.
+
+Arrays read around the trace. A plain array computed from traced data out of the
+trace's sight would be frozen into the program: compiled steps would silently
+give other numbers than eager ones. Refused, in four layers:
+  1. while tracing, np.asarray / np.array / np.ascontiguousarray / np.asfortranarray /
+     np.frombuffer and `.view(np.ndarray)` of a traced array raise TraceError, naming
+     the line (trace.py, EscapeGuard);
+  2. every primitive's forward and backward must return arrays the trace recorded,
+     and a Tensor made during the trace by an `apply` the trace could not replace
+     must not hold a plain array (here, _traced_apply and _named_backward);
+  3. a plain array sharing memory with a traced one is never taken as a constant
+     (trace.py, Tracer._external);
+  4. what NumPy never shows the trace (a plain array indexed with a traced one,
+     .base, the buffer protocol, and Python numbers that change between calls, such
+     as a learning rate) is caught by value: the first replay runs the program on
+     copies of its inputs beside an eager call, and any difference in parameters,
+     state, gradients or the returned value is TraceError (`_Compiled.verify`).
+     A call that repeats the traced one exactly proves nothing and runs eagerly.
+     The check is done once: what changes only later (a scheduler after many steps)
+     is not seen again.
 Returned Tensors/arrays are fresh copies on every call; each parameter's `.grad`
 after a call holds that call's gradient in a buffer the next call overwrites.
 """
@@ -107,8 +127,14 @@ class CompiledStep:
             raise TypeError("ag.compile: a compiled step takes positional arguments only")
         key = self._key(args)
         compiled = self.programs.get(key)
-        if compiled is not None:
+        if compiled is not None and compiled.verified:
             return compiled.run(args)
+        if compiled is not None:
+            try:
+                return compiled.verify(self.fn, args)
+            except TraceError:
+                del self.programs[key]
+                raise
         compiled, result = _trace(self.fn, args)
         self.traces += 1
         if compiled is not None:
@@ -153,9 +179,39 @@ def _kind(a: Any) -> str:
 class _Compiled:
     """A planned program and how to feed it: where each input comes from, where each output goes."""
 
-    def __init__(self, program: Program, sources: list[tuple], returned: Any, grads: list) -> None:
+    def __init__(self, program: Program, sources: list[tuple], returned: Any, grads: list, initial: list) -> None:
         self.program, self.sources, self.returned, self.grads = program, sources, returned, grads
         self.function = program.function
+        self.initial: list | None = initial  # the inputs' values on the traced call, until verified
+        self.verified = False
+
+    def verify(self, fn: Callable, args: tuple) -> Any:
+        """The first replay: the program runs on copies of its inputs beside an eager call; all must agree.
+
+        What the trace cannot see (a plain array indexed with a traced one, a Python number that
+        changed since, ...) shows up here as a difference: refused (TraceError), the call ran eagerly.
+        A call that repeats the traced one exactly would prove nothing: it runs eagerly, unverified.
+        """
+        live = self.inputs(args)
+        if all(_same(a, b) for a, b in zip(live + _arrays(args), self.initial)):
+            return fn(*args)
+        copies = [a.copy(order="K") for a in live]
+        results = self.function(*copies)
+        result = fn(*args)
+        names = self.program.names
+        differ = [names[index] for index, source, copy in zip(self.program.inputs, self.sources, copies)
+                  if source[0] != "grad" and not _same(copy, _read(source, args))]  # (new .grads: below)
+        differ += [names[self.program.outputs[position]] for tensor, position in self.grads
+                   if tensor.grad is None or not _same(results[position], tensor.grad.data)]
+        differ += _returned_differences(self.returned, results, result)
+        if differ:
+            raise TraceError(f"ag.compile: on its first replay the program gave other numbers than eager "
+                             f"execution ({', '.join(differ)} differ). fn computes something the trace does not "
+                             "record: an array read around it (a plain array indexed with a traced one, .base, "
+                             "a view as np.ndarray) or a Python value that changed between the calls (a learning "
+                             "rate, a counter), which the program would freeze. This call ran eagerly")
+        self.verified, self.initial = True, None
+        return result
 
     def run(self, args: tuple) -> Any:
         results = self.function(*self.inputs(args))
@@ -164,23 +220,50 @@ class _Compiled:
         return _rebuild(self.returned, results)
 
     def inputs(self, args: tuple) -> list:
-        inputs = []
-        for source in self.sources:
-            kind = source[0]
-            if kind == "arg":
-                a = args[source[1]]
-                inputs.append(a.data if isinstance(a, Tensor) else a)
-            elif kind == "tensor":
-                inputs.append(source[1].data)
-            elif kind == "grad":
-                grad = source[1].grad
-                if grad is None:
-                    raise GuardError("ag.compile: a gradient that existed when tracing (accumulated into) is "
-                                     "None now; call the step in the same state as when it was traced")
-                inputs.append(grad.data)
-            else:
-                inputs.append(source[1][source[2]])
-        return inputs
+        return [_read(source, args) for source in self.sources]
+
+
+def _read(source: tuple, args: tuple) -> np.ndarray:
+    """A program input's array on this call, from where `source` says it lives."""
+    kind = source[0]
+    if kind == "arg":
+        a = args[source[1]]
+        return a.data if isinstance(a, Tensor) else a
+    if kind == "tensor":
+        return source[1].data
+    if kind == "grad":
+        grad = source[1].grad
+        if grad is None:
+            raise GuardError("ag.compile: a gradient that existed when tracing (accumulated into) is "
+                             "None now; call the step in the same state as when it was traced")
+        return grad.data
+    return source[1][source[2]]
+
+
+def _arrays(args: tuple) -> list[np.ndarray]:
+    """The arrays among a call's arguments (a Tensor's data), also those the program does not read."""
+    return [a.data if isinstance(a, Tensor) else a for a in args if isinstance(a, (Tensor, np.ndarray))]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Bit for bit the same array (NaN equal to NaN)."""
+    a, b = np.asanyarray(a), np.asanyarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+
+
+def _returned_differences(shape: Any, results: tuple, result: Any) -> list[str]:
+    """Where the program's return value (described by `shape`) differs from eager's `result`."""
+    kind = shape[0]
+    if kind in ("tensor", "array"):
+        eager = result.data if isinstance(result, Tensor) else result
+        return [] if _same(results[shape[1]], eager) else ["the returned value"]
+    if kind in ("tuple", "list", "dict"):
+        parts = shape[1].items() if kind == "dict" else enumerate(shape[1])
+        try:
+            return [d for k, s in parts for d in _returned_differences(s, results, result[k])]
+        except (IndexError, KeyError, TypeError):
+            return ["the returned structure"]
+    return []
 
 
 def _rebuild(shape: Any, results: tuple) -> Any:
@@ -356,6 +439,7 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     """Run fn(*args) eagerly while recording; plan the program (None when state was created)."""
     tracer = Tracer()
     session = _Session(tracer)
+    arguments = [a.copy(order="K") for a in _arrays(args)]  # as called: to tell a repeat of this call
     traced_args = []
     names = _argument_names(fn, len(args))
     for position, a in enumerate(args):
@@ -430,7 +514,8 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     sources = [tracer.values[i].source for i in program_inputs]
     del tracer.keep_alive[:]
     tracer.by_id.clear()
-    return _Compiled(program, sources, returned, grads), _plain_result(result)
+    initial = [tracer.initial[i] for i in program_inputs] + arguments
+    return _Compiled(program, sources, returned, grads, initial), _plain_result(result)
 
 
 def _restore(session: _Session) -> None:

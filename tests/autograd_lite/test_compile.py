@@ -351,3 +351,83 @@ def test_a_plain_result_through_an_apply_the_trace_cannot_replace_is_refused():
 
     with pytest.raises(TraceError, match="'doubling' made a plain array"):
         ag.compile(step)(ag.tensor(np.ones(3)))
+
+
+def test_a_plain_array_indexed_with_traced_labels_is_refused_on_the_first_replay():
+    """NumPy hands `table[labels]` to the table: a plain table, indexed with traced labels, is invisible."""
+    model = _mlp((4, 3), nn.Tanh, np.float64)
+    table = np.array([1.0, 2.0, 3.0])
+
+    def step(x, y):
+        return (model(x).sum(axis=1) * ag.tensor(table[y.data])).sum()  # the picked weights would freeze
+
+    compiled = ag.compile(step)
+    x = ag.tensor(np.ones((2, 4)))
+    first = compiled(x, ag.tensor(np.array([0, 1])))  # traced
+    assert compiled(x, ag.tensor(np.array([0, 1]))).item() == first.item()  # the same call: nothing to check
+    with pytest.raises(TraceError, match="on its first replay the program gave other numbers.*returned value"):
+        compiled(x, ag.tensor(np.array([2, 2])))
+    assert compiled.cache_size == 0
+
+
+def test_a_learning_rate_changed_between_calls_is_refused_on_the_first_replay():
+    model = _mlp((4, 3), nn.Tanh, np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    compiled = ag.compile(step)
+    x, y = ag.tensor(np.ones((2, 4))), ag.tensor(np.array([0, 2]))
+    compiled(x, y)
+    opt.param_groups[0]["lr"] = 0.05  # as a scheduler would: the program holds 0.1
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(TraceError, match="linear0_weight.*differ"):
+        compiled(x, y)
+    # the refused call ran eagerly, with the new learning rate
+    assert np.array_equal(model[0].bias.data, before[1] - 0.05 * model[0].bias.grad.data)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", ["nesterov", "adagrad", "rmsprop", "amsgrad"])
+def test_other_optimizers_bit_exact(dtype, optimizer):
+    make = {
+        "nesterov": lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+        "adagrad": lambda p: nn.optim.Adagrad(p, lr=0.1, lr_decay=0.01),
+        "rmsprop": lambda p: nn.optim.RMSprop(p, lr=0.01, momentum=0.5),
+        "amsgrad": lambda p: nn.optim.AdamW(p, lr=1e-3, amsgrad=True),
+    }
+    OPTIMIZERS[optimizer] = make[optimizer]
+    try:
+        def factory():
+            return _mlp((6, 5, 3), nn.Tanh, dtype)
+        batches = _batches(4, 6, 3, dtype)
+        loss = nn.functional.cross_entropy
+        _assert_same(_train(factory, optimizer, loss, batches, False), _train(factory, optimizer, loss, batches, True))
+    finally:
+        del OPTIMIZERS[optimizer]
+
+
+def _conv_net():
+    ag.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(27, 4))
+
+
+def _normalized_gelu_net():
+    ag.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), nn.GELU(), nn.Linear(5, 3), nn.LogSoftmax(1))
+
+
+@pytest.mark.parametrize("model, loss, shape", [
+    (_conv_net, nn.functional.cross_entropy, (5, 1, 8, 8)),
+    (_normalized_gelu_net, lambda out, y: nn.functional.nll_loss(out, y, weight=np.array([1.0, 2.0, 0.5])), (8, 6)),
+])
+def test_layers_of_the_nn_examples_bit_exact(model, loss, shape):
+    """Convolution, pooling, batch norm (running statistics are state too), GELU's erf, weighted NLL."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.random(shape), rng.integers(0, 3, shape[0])) for _ in range(STEPS // 2)]
+    _assert_same(_train(model, "momentum", loss, batches, False), _train(model, "momentum", loss, batches, True))
