@@ -52,9 +52,9 @@ give other numbers than eager ones. Refused, in four layers:
      as a learning rate) is caught by value: the first replay runs the program on
      copies of its inputs beside an eager call, and any difference in parameters,
      state, gradients or the returned value is TraceError (`_Compiled.verify`).
-     A call that repeats the traced one exactly proves nothing and runs eagerly.
      The check is done once: what changes only later (a scheduler after many steps)
-     is not seen again.
+     is not seen again, and a first replay on exactly the traced call's inputs (the
+     same arguments, parameters and state) cannot show an array derived from them.
 Returned Tensors/arrays are fresh copies on every call; each parameter's `.grad`
 after a call holds that call's gradient in a buffer the next call overwrites.
 """
@@ -179,10 +179,9 @@ def _kind(a: Any) -> str:
 class _Compiled:
     """A planned program and how to feed it: where each input comes from, where each output goes."""
 
-    def __init__(self, program: Program, sources: list[tuple], returned: Any, grads: list, initial: list) -> None:
+    def __init__(self, program: Program, sources: list[tuple], returned: Any, grads: list) -> None:
         self.program, self.sources, self.returned, self.grads = program, sources, returned, grads
         self.function = program.function
-        self.initial: list | None = initial  # the inputs' values on the traced call, until verified
         self.verified = False
 
     def verify(self, fn: Callable, args: tuple) -> Any:
@@ -190,12 +189,10 @@ class _Compiled:
 
         What the trace cannot see (a plain array indexed with a traced one, a Python number that
         changed since, ...) shows up here as a difference: refused (TraceError), the call ran eagerly.
-        A call that repeats the traced one exactly would prove nothing: it runs eagerly, unverified.
+        (An array computed around the trace from inputs that are the same as on the traced call
+        cannot differ, so a first replay that repeats the traced call exactly proves less.)
         """
-        live = self.inputs(args)
-        if all(_same(a, b) for a, b in zip(live + _arrays(args), self.initial)):
-            return fn(*args)
-        copies = [a.copy(order="K") for a in live]
+        copies = [a.copy(order="K") for a in self.inputs(args)]
         results = self.function(*copies)
         result = fn(*args)
         names = self.program.names
@@ -210,7 +207,7 @@ class _Compiled:
                              "record: an array read around it (a plain array indexed with a traced one, .base, "
                              "a view as np.ndarray) or a Python value that changed between the calls (a learning "
                              "rate, a counter), which the program would freeze. This call ran eagerly")
-        self.verified, self.initial = True, None
+        self.verified = True
         return result
 
     def run(self, args: tuple) -> Any:
@@ -238,11 +235,6 @@ def _read(source: tuple, args: tuple) -> np.ndarray:
                              "None now; call the step in the same state as when it was traced")
         return grad.data
     return source[1][source[2]]
-
-
-def _arrays(args: tuple) -> list[np.ndarray]:
-    """The arrays among a call's arguments (a Tensor's data), also those the program does not read."""
-    return [a.data if isinstance(a, Tensor) else a for a in args if isinstance(a, (Tensor, np.ndarray))]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -439,7 +431,6 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     """Run fn(*args) eagerly while recording; plan the program (None when state was created)."""
     tracer = Tracer()
     session = _Session(tracer)
-    arguments = [a.copy(order="K") for a in _arrays(args)]  # as called: to tell a repeat of this call
     traced_args = []
     names = _argument_names(fn, len(args))
     for position, a in enumerate(args):
@@ -514,8 +505,7 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     sources = [tracer.values[i].source for i in program_inputs]
     del tracer.keep_alive[:]
     tracer.by_id.clear()
-    initial = [tracer.initial[i] for i in program_inputs] + arguments
-    return _Compiled(program, sources, returned, grads, initial), _plain_result(result)
+    return _Compiled(program, sources, returned, grads), _plain_result(result)
 
 
 def _restore(session: _Session) -> None:

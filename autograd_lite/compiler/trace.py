@@ -71,7 +71,6 @@ class Tracer:
     context: str = ""  # name hint for the values made now (the primitive running)
     phase: str = "forward"
     names: dict = field(default_factory=dict)  # name -> times used
-    initial: dict = field(default_factory=dict)  # program input -> a copy of its value when adopted
 
     # ------------------------------------------------------------------ values
 
@@ -103,8 +102,6 @@ class Tracer:
         index = self.by_id.get(id(array))
         if index is None:
             index = self.new_value(array, hint, source=source)
-            if source != ("const",):  # to tell, on the first replay, whether the call repeats this one
-                self.initial[index] = array.copy(order="K")
         return self.traced(index)
 
     def ref(self, x: Any) -> Any:

@@ -363,8 +363,7 @@ def test_a_plain_array_indexed_with_traced_labels_is_refused_on_the_first_replay
 
     compiled = ag.compile(step)
     x = ag.tensor(np.ones((2, 4)))
-    first = compiled(x, ag.tensor(np.array([0, 1])))  # traced
-    assert compiled(x, ag.tensor(np.array([0, 1]))).item() == first.item()  # the same call: nothing to check
+    compiled(x, ag.tensor(np.array([0, 1])))  # traced
     with pytest.raises(TraceError, match="on its first replay the program gave other numbers.*returned value"):
         compiled(x, ag.tensor(np.array([2, 2])))
     assert compiled.cache_size == 0
