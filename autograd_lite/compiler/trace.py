@@ -82,7 +82,8 @@ class Tracer:
         return index
 
     def unique(self, hint: str) -> str:
-        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint.lower()).strip("_") or "t"
+        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint.lower())
+        hint = "_".join(part for part in hint.split("_") if part) or "t"
         if hint[0].isdigit():
             hint = "t" + hint
         count = self.names.get(hint, 0)
