@@ -2,6 +2,7 @@
 
     step = ag.compile(train_step)       # train_step(x, y): forward, loss, backward, optimizer step
     loss = step(x, y)                   # 1st call: runs eagerly and records every NumPy operation
+    loss = step(x, y)                   # 2nd: eagerly, beside the program on copies (must agree)
     loss = step(x, y)                   # later calls with the same shapes/dtypes: the recorded program
     print(step.source)                  # the program as NumPy code: forward, backward, update
 
@@ -188,7 +189,8 @@ class _Compiled:
         """The first replay: the program runs on copies of its inputs beside an eager call; all must agree.
 
         What the trace cannot see (a plain array indexed with a traced one, a Python number that
-        changed since, ...) shows up here as a difference: refused (TraceError), the call ran eagerly.
+        changed since, ...) shows up here as a difference: refused (TraceError), the call ran eagerly,
+        and the program is dropped (the next call traces again).
         (An array computed around the trace from inputs that are the same as on the traced call
         cannot differ, so a first replay that repeats the traced call exactly proves less.)
         """

@@ -31,10 +31,7 @@ OPTIMIZERS = {
 }
 
 
-def _train(model_factory, optimizer, loss_fn, batches, compiled):
-    model = model_factory()
-    opt = OPTIMIZERS[optimizer](model.parameters())
-
+def _training_step(model, opt, loss_fn=nn.functional.cross_entropy):
     def step(x, y):
         opt.zero_grad()
         loss = loss_fn(model(x), y)
@@ -42,6 +39,13 @@ def _train(model_factory, optimizer, loss_fn, batches, compiled):
         opt.step()
         return loss
 
+    return step
+
+
+def _train(model_factory, optimizer, loss_fn, batches, compiled):
+    model = model_factory()
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    step = _training_step(model, opt, loss_fn)
     run = ag.compile(step) if compiled else step
     losses = [run(ag.tensor(x), ag.tensor(y)).data.copy() for x, y in batches]
     return model, losses, run
@@ -104,15 +108,7 @@ def test_the_program_reads_parameters_live_so_eager_and_compiled_steps_mix():
     eager = _train(lambda: _mlp((5, 4, 3), nn.Tanh, np.float64), "momentum", nn.functional.cross_entropy,
                    batches, False)
     model = _mlp((5, 4, 3), nn.Tanh, np.float64)
-    opt = OPTIMIZERS["momentum"](model.parameters())
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
+    step = _training_step(model, OPTIMIZERS["momentum"](model.parameters()))
     compiled = ag.compile(step)
     for i, (x, y) in enumerate(batches):
         (compiled if i % 3 else step)(ag.tensor(x), ag.tensor(y))
@@ -125,16 +121,7 @@ def test_printed_source_executes_and_gives_the_same_numbers():
     model = _mlp((6, 4, 3), nn.Tanh, np.float64)
     twin = _mlp((6, 4, 3), nn.Tanh, np.float64)
     opt, twin_opt = nn.optim.SGD(model.parameters(), lr=0.1), nn.optim.SGD(twin.parameters(), lr=0.1)
-
-    def make_step(m, o):
-        def step(x, y):
-            o.zero_grad()
-            loss = nn.functional.cross_entropy(m(x), y)
-            loss.backward()
-            o.step()
-            return loss
-        return step
-
+    make_step = _training_step
     compiled = ag.compile(make_step(model, opt))
     batches = _batches(5, 6, 3, np.float64)
     compiled(ag.tensor(batches[0][0]), ag.tensor(batches[0][1]))
@@ -375,15 +362,7 @@ def test_a_plain_array_indexed_with_traced_labels_is_refused_on_the_first_replay
 def test_a_learning_rate_changed_between_calls_is_refused_on_the_first_replay():
     model = _mlp((4, 3), nn.Tanh, np.float64)
     opt = nn.optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    compiled = ag.compile(step)
+    compiled = ag.compile(_training_step(model, opt))
     x, y = ag.tensor(np.ones((2, 4))), ag.tensor(np.array([0, 2]))
     compiled(x, y)
     opt.param_groups[0]["lr"] = 0.05  # as a scheduler would: the program holds 0.1
