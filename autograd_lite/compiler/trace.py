@@ -12,7 +12,9 @@ values. A value is made by an op, or is a program input:
   - a constant (an array made without any traced input, e.g. np.arange(n)).
 Reading a value back into Python (`float(x)`, `.item()`) would freeze it into
 the program, so it is refused; `bool(x)` (an `if` on a value) becomes a guard
-that is checked again on every replay.
+that is checked again on every replay. So is reading a traced array's memory
+around the trace (np.asarray(x) is a plain view NumPy tells no one about):
+see `EscapeGuard` and `Tracer.check_recorded`.
 """
 from __future__ import annotations
 
@@ -263,8 +265,6 @@ class TracedArray(np.ndarray):
         tracer = active()
         if tracer is None:
             return func(*_untraced(args), **_untraced(kwargs))
-        if func in _EMPTY_LIKE:  # contents undefined: any buffer will do, nothing to compute
-            return tracer.record("function", func, "", args, kwargs, func)
         return tracer.record("function", func, "", args, kwargs, func)
 
     # ndarray methods implemented in C without ufuncs: recorded one by one
@@ -369,9 +369,6 @@ class TracedArray(np.ndarray):
         return plain_view(self).__reduce__()
 
 
-_EMPTY_LIKE = {np.empty_like}
-
-
 def _untraced(x: Any) -> Any:
     if isinstance(x, TracedArray):
         return plain_view(x)
@@ -401,10 +398,11 @@ class EscapeGuard:
     computed from it is invisible to the trace and would be frozen into the program as a constant.
     These functions are the usual way an array escapes (an engine change once turned
     compiled training silently wrong through them), so while a trace runs they are wrapped to
-    raise TraceError, naming the caller. Two checks stand behind this one, for escapes that do
-    not go through them: a primitive's forward and backward results must be recorded arrays
-    (`Tracer.check_recorded`), and a plain array sharing memory with a traced one is never
-    taken as a constant (`Tracer._external`).
+    raise TraceError, naming the caller. Checks stand behind this one, for escapes that do not
+    go through them: a primitive's forward and backward results must be recorded arrays
+    (`Tracer.check_recorded`), a plain array sharing memory with a traced one is never taken
+    as a constant (`Tracer._external`), and the first replay is compared with an eager call
+    (compiler/__init__.py).
     """
 
     def __enter__(self) -> None:
