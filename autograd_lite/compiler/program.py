@@ -63,8 +63,7 @@ class Program:
         if self.buffers:
             lines.append("# output buffers, allocated once and reused by every call")
             for name, template in self.buffers:
-                lines.append(f"{name} = np.empty({template.shape}, dtype=np.{template.dtype.name}"
-                             + (", order='F'" if _is_fortran(template) else "") + ")")
+                lines.append(f"{name} = {_empty_like_text(template)}")
             lines.append("")
         used_constants = [n for n in self.constants]
         for name in used_constants:
@@ -181,6 +180,8 @@ def _literal(x: Any) -> str:
         return f"np.{x.name}" if hasattr(np, x.name) else f"np.dtype({x.str!r})"
     if isinstance(x, type) and issubclass(x, np.generic):
         return f"np.{x.__name__}"
+    if x in (bool, int, float, complex):  # dtype=bool, as written in the engine
+        return x.__name__
     if isinstance(x, np.generic):
         value = x.item()
         return f"np.{type(x).__name__}({_literal(value)})"
@@ -198,8 +199,28 @@ def _constant_text(array: np.ndarray) -> str | None:
     return None
 
 
-def _is_fortran(a: np.ndarray) -> bool:
-    return a.ndim >= 2 and a.flags.f_contiguous and not a.flags.c_contiguous
+def _layout(a: np.ndarray) -> Any:
+    """How a's elements lie in memory: "C", "F", or its axes from outermost to innermost.
+
+    A buffer is laid out as the array it stands for on the traced call: a reduction sums in
+    memory order and BLAS picks its kernel by layout, so another layout can change the last bit.
+    """
+    if a.flags.c_contiguous:
+        return "C"
+    if a.flags.f_contiguous:
+        return "F"
+    return tuple(sorted(range(a.ndim), key=lambda axis: -a.strides[axis]))
+
+
+def _empty_like_text(template: np.ndarray) -> str:
+    """The code allocating a buffer of template's shape, dtype and layout."""
+    layout, dtype = _layout(template), f"dtype=np.{template.dtype.name}"
+    if layout == "C":
+        return f"np.empty({template.shape}, {dtype})"
+    if layout == "F":
+        return f"np.empty({template.shape}, {dtype}, order='F')"
+    shape = tuple(template.shape[axis] for axis in layout)  # C order over the axes as they lie in memory
+    return f"np.empty({shape}, {dtype}).transpose({tuple(np.argsort(layout).tolist())})"
 
 
 def _function_name(func: Any) -> str:
@@ -270,7 +291,7 @@ def _wants_buffer(tracer: Tracer, op: Op, index: int) -> bool:
     if op.kind == "function":
         template = value.array
         return op.target is np.empty_like or (
-            op.target is np.zeros_like and (template.flags.c_contiguous or _is_fortran(template)))
+            op.target is np.zeros_like and _layout(template) in ("C", "F"))
     return op.kind == "method" and op.target in ("copy", "astype")
 
 
@@ -299,7 +320,7 @@ def _assign_buffers(tracer: Tracer, live: list[int], outputs: set[int]) -> tuple
             if o in buffer_of or not _wants_buffer(tracer, op, o):
                 continue
             template = tracer.values[o].array
-            key = (template.shape, template.dtype.str, _is_fortran(template))
+            key = (template.shape, template.dtype.str, _layout(template))
             if free.get(key):
                 name = free[key].pop()
             else:
@@ -310,7 +331,7 @@ def _assign_buffers(tracer: Tracer, live: list[int], outputs: set[int]) -> tuple
             releases.setdefault(last_use.get(o, position), []).append(o)
         for o in releases.pop(position, []):
             template = tracer.values[o].array
-            free.setdefault((template.shape, template.dtype.str, _is_fortran(template)), []).append(holding.pop(o))
+            free.setdefault((template.shape, template.dtype.str, _layout(template)), []).append(holding.pop(o))
     return buffer_of, buffers
 
 

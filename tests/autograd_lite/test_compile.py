@@ -412,3 +412,31 @@ def test_layers_of_the_nn_examples_bit_exact(model, loss, shape):
     rng = np.random.default_rng(0)
     batches = [(rng.random(shape), rng.integers(0, 3, shape[0])) for _ in range(STEPS // 2)]
     _assert_same(_train(model, "momentum", loss, batches, False), _train(model, "momentum", loss, batches, True))
+
+
+def test_batched_matmul_where_clip_indexing_and_a_0d_parameter_bit_exact():
+    """The issue-10 rules: broadcast batch axes summed back, copied conditions and indices, 0-d gradients."""
+    def run(compiled):
+        rng = np.random.default_rng(0)
+        w, v = (ag.tensor(rng.random(shape), requires_grad=True) for shape in ((3, 4, 5), (5, 2)))
+        s = ag.tensor(np.array(0.7), requires_grad=True)
+        opt = nn.optim.SGD([w, v, s], lr=0.05, momentum=0.5)
+
+        def step(x, index, mask):
+            opt.zero_grad()
+            h = ag.clip(ag.where(mask, (x @ w) @ v, ((x @ w) @ v) * s), -1.0, 1.5)
+            loss = (h[:, :, index] ** 2).sum() + s * s
+            loss.backward()
+            opt.step()
+            return loss
+
+        run_step = ag.compile(step) if compiled else step
+        data = np.random.default_rng(1)
+        losses = [run_step(ag.tensor(data.random((2, 3, 6, 4))), data.integers(0, 6, 3),
+                           data.random((2, 3, 6, 2)) > 0.5).data.copy() for _ in range(8)]
+        return [w, v, s], losses
+
+    (eager, eager_losses), (compiled, compiled_losses) = run(False), run(True)
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(eager, compiled))
+    assert all(np.array_equal(a, b) for a, b in zip(eager_losses, compiled_losses))
+    assert type(compiled[2].grad.data) is np.ndarray and compiled[2].grad.shape == ()
