@@ -298,7 +298,8 @@ def own_gradient(g: ArrayOrTensor, dtype: np.dtype, claimed: set) -> ArrayOrTens
             g = g.clone() if array.dtype == dtype else g.astype(dtype)
             owner = g.data
         else:
-            g = owner = np.array(g, dtype=dtype)  # np.array, not astype: a NumPy scalar becomes an array
+            # asanyarray: a NumPy scalar becomes an array (compile: then astype, traced; np.array is not)
+            g = owner = np.asanyarray(g).astype(dtype)
     claimed.add(id(owner))
     return g
 

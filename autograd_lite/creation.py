@@ -15,6 +15,11 @@ from autograd_lite.tensor import Tensor, check_can_require_grad, get_default_dty
 _generator = np.random.default_rng()
 
 
+def _array(x: Any) -> np.ndarray:
+    """x's array as it is (compile: np.asarray would hide ag.compile's traced arrays from the trace)."""
+    return np.asanyarray(x.data if isinstance(x, Tensor) else x)
+
+
 def manual_seed(seed: int) -> None:
     """Seed the generator behind rand/randn/randint (and nn.init), for reproducible runs."""
     global _generator
@@ -159,22 +164,22 @@ def randint(low: int, high: Any = None, size: Any = None, requires_grad: bool = 
 
 def zeros_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Zeros of x's shape (and dtype, unless given)."""
-    return _leaf(np.zeros_like(np.asarray(x), dtype=dtype), requires_grad)
+    return _leaf(np.zeros_like(_array(x), dtype=dtype), requires_grad)
 
 
 def ones_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Ones of x's shape (and dtype, unless given)."""
-    return _leaf(np.ones_like(np.asarray(x), dtype=dtype), requires_grad)
+    return _leaf(np.ones_like(_array(x), dtype=dtype), requires_grad)
 
 
 def empty_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """An uninitialized tensor of x's shape (and dtype, unless given)."""
-    return _leaf(np.empty_like(np.asarray(x), dtype=dtype), requires_grad)
+    return _leaf(np.empty_like(_array(x), dtype=dtype), requires_grad)
 
 
 def full_like(x: Any, fill_value: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """`fill_value` everywhere, in x's shape (and dtype, unless given)."""
-    return _leaf(np.full_like(np.asarray(x), fill_value, dtype=dtype), requires_grad)
+    return _leaf(np.full_like(_array(x), fill_value, dtype=dtype), requires_grad)
 
 
 def rand_like(x: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:

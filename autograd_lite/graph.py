@@ -240,7 +240,8 @@ class ArraySummary:
     __slots__ = ("dtype", "shape", "text")
 
     def __init__(self, array: np.ndarray) -> None:
-        array = np.asarray(array)  # compile: a label reads values without recording (plain view)
+        # compile: a label reads values the program never uses: a plain view, not np.asarray (refused while tracing)
+        array = np.ndarray.view(array, np.ndarray)
         self.dtype, self.shape = array.dtype, array.shape
         if array.dtype == bool:
             self.text = f"mask {array.shape}"

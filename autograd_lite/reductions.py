@@ -451,7 +451,7 @@ def _arg_extreme(arg: Any, op: str, x: Any, axis: Any, keepdims: bool) -> Tensor
             (axis,) = axes
     if x.data.size == 0:
         raise ValueError(f"{op}: cannot find the extreme of an empty tensor of shape {x.shape}")
-    return wrap(np.asarray(arg(x.data, axis=axis, keepdims=keepdims)), None)
+    return wrap(arg(x.data, axis=axis, keepdims=keepdims), None)  # (wrap makes a scalar a 0-d array)
 
 
 def argmax(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None, keepdim: Any = None) -> Tensor:
@@ -481,7 +481,7 @@ def _logical(ufunc: np.ufunc, op: str, x: Any, axis: Any, keepdims: Any, dim: An
     x = operand(x, op)
     axis, keepdims = dims(op, axis, dim, keepdims, keepdim)
     axes = normalize_axis(axis, x.ndim, op)
-    return wrap(np.asarray(ufunc.reduce(x.data.astype(bool, copy=False), axes, keepdims=keepdims)), None)
+    return wrap(ufunc.reduce(x.data.astype(bool, copy=False), axes, keepdims=keepdims), None)
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

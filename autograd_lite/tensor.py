@@ -586,7 +586,7 @@ class ElementCount(int):
 def wrap(data: np.ndarray, node: Function | None) -> Tensor:
     """A Tensor around an existing array, made by `node` (None for a constant or a gradient)."""
     if type(data) is not np.ndarray:
-        data = np.asarray(data)  # NumPy gives 0-d results as scalars; `.data` is always an ndarray
+        data = np.asanyarray(data)  # 0-d results come as scalars; `.data` is always an ndarray (compile: traced stay)
     t = object.__new__(Tensor)
     t.data = data
     t.grad = None

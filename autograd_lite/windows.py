@@ -90,7 +90,7 @@ class SlidingWindows(Function):
         sh, sw = self.stride
         # A strided view of x (no copy) with axes (..., OH, OW, kh, kw), then one copy in the output's order.
         view = sliding_window_view(x, self.kernel_size, axis=(-2, -1))[..., ::sh, ::sw, :, :]
-        return np.ascontiguousarray(np.moveaxis(view, (-2, -1), (-4, -3)))
+        return np.moveaxis(view, (-2, -1), (-4, -3)).copy(order="C")  # compile: .copy is traced, ascontiguousarray not
 
     def backward(self, g, y, x):
         """dL/dx[..., a, b] = Σ dL/dy[..., p, q, i, j] over the windows with i*sh + p = a, j*sw + q = b"""

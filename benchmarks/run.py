@@ -8,7 +8,8 @@ Sections (issue 6): (a) SGD step of a 784-50-10 sigmoid MLP, float64 and float32
 (b) SGD step of a 784-256-256-10 ReLU MLP, float32; (c) per-op overhead on tiny
 tensors; (d) chains of 1,000 to 100,000 ops; (e) memory of one step, and over many;
 (f) numerical gradient against autodiff; (g) Conv2d forward + backward against im2col
-by hand (issue 12). Contenders are timed interleaved and the
+by hand (issue 12); (h) seed003's 10,000-iteration training run, eager and through
+ag.compile (issue 15; 1,000 iterations with --quick). Contenders are timed interleaved and the
 medians compared; every contender's result is checked against NumPy's before timing.
 In (a) and (b), "NumPy replaying + nn's array ops" (engine_replay.py) runs the engine's
 array operations without its bookkeeping: the engine's time over it is the bookkeeping.
@@ -45,6 +46,8 @@ CHAIN_MAX_GROWTH = 1.5  # growth of µs/op from the shortest chain to the longes
 MEMORY_MAX_RATIO = 1.5
 MEMORY_MAX_GROWTH_KIB = 16.0  # over the second half of the steps: < 33 bytes a step over 500 steps
 CONV_TARGET = 1.3  # issue 12: Conv2d forward + backward over the same im2col convolution by hand
+TRAINING_ITERATIONS = 10_000  # issue 15: seed003's run through ag.compile, wall time beside eager's
+QUICK_TRAINING_ITERATIONS = 1_000
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="wall time, or this process's CPU time (for a machine shared with other jobs)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even when installed")
-    parser.add_argument("--only", default="abcdefg", help="sections to run, e.g. --only ac")
+    parser.add_argument("--only", default="abcdefgh", help="sections to run, e.g. --only ac")
     parser.add_argument("--markdown", action="store_true", help="also print the ratio table as Markdown")
     return parser.parse_args()
 
@@ -91,6 +94,7 @@ def main() -> None:
     import report
     import sgd_steps
     import timing
+    import training_run
     from contenders import Available
     from machine import describe, load_average
     from problems import RELU_F32, SIGMOID_F32, SIGMOID_F64
@@ -131,6 +135,7 @@ def main() -> None:
         "f": lambda: numerical.run(SIGMOID_F64, available, s.numerical_repetitions),
         "g": lambda: conv.run(conv.CONV_F32, available, CONV_TARGET, s.repetitions, s.min_sample_seconds)
         + conv.run(conv.CONV_F64, available, CONV_TARGET, s.repetitions, s.min_sample_seconds),
+        "h": lambda: training_run.run(available, QUICK_TRAINING_ITERATIONS if args.quick else TRAINING_ITERATIONS),
     }
     results = []
     started = time.perf_counter()

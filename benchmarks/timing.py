@@ -28,6 +28,11 @@ def use_cpu_clock() -> None:
     _clock = time.process_time
 
 
+def now() -> float:
+    """The current time on the chosen clock (wall, or this process's CPU time), in seconds."""
+    return _clock()
+
+
 def _seconds_per_call(fn: Callable[[], object], calls: int) -> float:
     start = _clock()
     for _ in range(calls):

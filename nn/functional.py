@@ -207,7 +207,7 @@ def _lookup_rows(input: Any, weight: ag.Tensor, padding_idx: int | None, op: str
 
 def one_hot(tensor: Any, num_classes: int = -1) -> ag.Tensor:
     """int64 tensor of shape tensor.shape + (num_classes,), 1 at each label (num_classes=-1: max label + 1)."""
-    labels = np.asarray(tensor.data if isinstance(tensor, ag.Tensor) else tensor)
+    labels = np.asanyarray(tensor.data if isinstance(tensor, ag.Tensor) else tensor)  # compile: traced
     if labels.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class labels, got dtype {labels.dtype}")
     if num_classes == -1:
@@ -353,14 +353,17 @@ def nll_loss(
     flat_labels = np.where(counted, labels, 0).reshape(-1)
     loss = -rows[np.arange(flat_labels.size), flat_labels]
     if weight is not None or not counted.all():
-        class_weights = np.ones(classes) if weight is None else np.asarray(
+        class_weights = np.ones(classes) if weight is None else np.asanyarray(  # compile: traced
             weight.data if isinstance(weight, ag.Tensor) else weight)
         if class_weights.shape != (classes,):
             raise ValueError(f"nll_loss: weight must have shape ({classes},), got {class_weights.shape}")
-        sample_weights = (class_weights[flat_labels] * counted.reshape(-1)).astype(input.dtype)
+        # compile: take_along_axis, not class_weights[flat_labels]: NumPy hands indexing to the indexed
+        # array only, so a plain array indexed with traced labels would be invisible to ag.compile
+        picked = np.take_along_axis(class_weights, flat_labels, axis=0)
+        sample_weights = (picked * counted.reshape(-1)).astype(input.dtype)
         loss = loss * sample_weights
         if reduction == "mean":
-            return loss.sum() / float(sample_weights.sum())
+            return loss.sum() / ag.Tensor(sample_weights.sum())  # compile: float() would freeze the labels' weight
     return _reduce(loss.reshape(labels.shape), reduction, "nll_loss")
 
 

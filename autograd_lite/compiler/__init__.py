@@ -2,6 +2,7 @@
 
     step = ag.compile(train_step)       # train_step(x, y): forward, loss, backward, optimizer step
     loss = step(x, y)                   # 1st call: runs eagerly and records every NumPy operation
+    loss = step(x, y)                   # 2nd: eagerly, beside the program on copies (must agree)
     loss = step(x, y)                   # later calls with the same shapes/dtypes: the recorded program
     print(step.source)                  # the program as NumPy code: forward, backward, update
 
@@ -35,6 +36,26 @@ What the trace cannot see, and what happens then:
   - user code writing into `.data` or other arrays between calls is fine (they are
     read live), but NumPy work on plain arrays inside fn that does not touch a
     traced array is computed once, when tracing, and becomes a constant.
+
+Arrays read around the trace. A plain array computed from traced data out of the
+trace's sight would be frozen into the program: compiled steps would silently
+give other numbers than eager ones. Refused, in four layers:
+  1. while tracing, np.asarray / np.array / np.ascontiguousarray / np.asfortranarray /
+     np.frombuffer and `.view(np.ndarray)` of a traced array raise TraceError, naming
+     the line (trace.py, EscapeGuard);
+  2. every primitive's forward and backward must return arrays the trace recorded,
+     and a Tensor made during the trace by an `apply` the trace could not replace
+     must not hold a plain array (here, _traced_apply and _named_backward);
+  3. a plain array sharing memory with a traced one is never taken as a constant
+     (trace.py, Tracer._external);
+  4. what NumPy never shows the trace (a plain array indexed with a traced one,
+     .base, the buffer protocol, and Python numbers that change between calls, such
+     as a learning rate) is caught by value: the first replay runs the program on
+     copies of its inputs beside an eager call, and any difference in parameters,
+     state, gradients or the returned value is TraceError (`_Compiled.verify`).
+     The check is done once: what changes only later (a scheduler after many steps)
+     is not seen again, and a first replay on exactly the traced call's inputs (the
+     same arguments, parameters and state) cannot show an array derived from them.
 Returned Tensors/arrays are fresh copies on every call; each parameter's `.grad`
 after a call holds that call's gradient in a buffer the next call overwrites.
 """
@@ -43,14 +64,14 @@ from __future__ import annotations
 import gc
 import inspect
 import sys
-import weakref
 from typing import Any, Callable
 
 import numpy as np
 
 from autograd_lite import creation
 from autograd_lite.compiler.program import GuardError, Program
-from autograd_lite.compiler.trace import TracedArray, TraceError, Tracer, _active
+from autograd_lite.compiler.trace import EscapeGuard, TracedArray, TraceError, Tracer, _active, plain_view
+from autograd_lite.graph import _sequence as graph_sequence
 from autograd_lite.graph import _state
 from autograd_lite.tensor import Tensor, wrap
 
@@ -107,8 +128,14 @@ class CompiledStep:
             raise TypeError("ag.compile: a compiled step takes positional arguments only")
         key = self._key(args)
         compiled = self.programs.get(key)
-        if compiled is not None:
+        if compiled is not None and compiled.verified:
             return compiled.run(args)
+        if compiled is not None:
+            try:
+                return compiled.verify(self.fn, args)
+            except TraceError:
+                del self.programs[key]
+                raise
         compiled, result = _trace(self.fn, args)
         self.traces += 1
         if compiled is not None:
@@ -156,6 +183,34 @@ class _Compiled:
     def __init__(self, program: Program, sources: list[tuple], returned: Any, grads: list) -> None:
         self.program, self.sources, self.returned, self.grads = program, sources, returned, grads
         self.function = program.function
+        self.verified = False
+
+    def verify(self, fn: Callable, args: tuple) -> Any:
+        """The first replay: the program runs on copies of its inputs beside an eager call; all must agree.
+
+        What the trace cannot see (a plain array indexed with a traced one, a Python number that
+        changed since, ...) shows up here as a difference: refused (TraceError), the call ran eagerly,
+        and the program is dropped (the next call traces again).
+        (An array computed around the trace from inputs that are the same as on the traced call
+        cannot differ, so a first replay that repeats the traced call exactly proves less.)
+        """
+        copies = [a.copy(order="K") for a in self.inputs(args)]
+        results = self.function(*copies)
+        result = fn(*args)
+        names = self.program.names
+        differ = [names[index] for index, source, copy in zip(self.program.inputs, self.sources, copies)
+                  if source[0] != "grad" and not _same(copy, _read(source, args))]  # (new .grads: below)
+        differ += [names[self.program.outputs[position]] for tensor, position in self.grads
+                   if tensor.grad is None or not _same(results[position], tensor.grad.data)]
+        differ += _returned_differences(self.returned, results, result)
+        if differ:
+            raise TraceError(f"ag.compile: on its first replay the program gave other numbers than eager "
+                             f"execution ({', '.join(differ)} differ). fn computes something the trace does not "
+                             "record: an array read around it (a plain array indexed with a traced one, .base, "
+                             "a view as np.ndarray) or a Python value that changed between the calls (a learning "
+                             "rate, a counter), which the program would freeze. This call ran eagerly")
+        self.verified = True
+        return result
 
     def run(self, args: tuple) -> Any:
         results = self.function(*self.inputs(args))
@@ -164,23 +219,45 @@ class _Compiled:
         return _rebuild(self.returned, results)
 
     def inputs(self, args: tuple) -> list:
-        inputs = []
-        for source in self.sources:
-            kind = source[0]
-            if kind == "arg":
-                a = args[source[1]]
-                inputs.append(a.data if isinstance(a, Tensor) else a)
-            elif kind == "tensor":
-                inputs.append(source[1].data)
-            elif kind == "grad":
-                grad = source[1].grad
-                if grad is None:
-                    raise GuardError("ag.compile: a gradient that existed when tracing (accumulated into) is "
-                                     "None now; call the step in the same state as when it was traced")
-                inputs.append(grad.data)
-            else:
-                inputs.append(source[1][source[2]])
-        return inputs
+        return [_read(source, args) for source in self.sources]
+
+
+def _read(source: tuple, args: tuple) -> np.ndarray:
+    """A program input's array on this call, from where `source` says it lives."""
+    kind = source[0]
+    if kind == "arg":
+        a = args[source[1]]
+        return a.data if isinstance(a, Tensor) else a
+    if kind == "tensor":
+        return source[1].data
+    if kind == "grad":
+        grad = source[1].grad
+        if grad is None:
+            raise GuardError("ag.compile: a gradient that existed when tracing (accumulated into) is "
+                             "None now; call the step in the same state as when it was traced")
+        return grad.data
+    return source[1][source[2]]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Bit for bit the same array (NaN equal to NaN)."""
+    a, b = np.asanyarray(a), np.asanyarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+
+
+def _returned_differences(shape: Any, results: tuple, result: Any) -> list[str]:
+    """Where the program's return value (described by `shape`) differs from eager's `result`."""
+    kind = shape[0]
+    if kind in ("tensor", "array"):
+        eager = result.data if isinstance(result, Tensor) else result
+        return [] if _same(results[shape[1]], eager) else ["the returned value"]
+    if kind in ("tuple", "list", "dict"):
+        parts = shape[1].items() if kind == "dict" else enumerate(shape[1])
+        try:
+            return [d for k, s in parts for d in _returned_differences(s, results, result[k])]
+        except (IndexError, KeyError, TypeError):
+            return ["the returned structure"]
+    return []
 
 
 def _rebuild(shape: Any, results: tuple) -> Any:
@@ -214,10 +291,15 @@ class _Session:
         self.rule_ops: list[int] = []
         self.nodes: list[tuple[Any, int]] = []  # (node, value it made)
         self.state_params: list[tuple[Tensor, int, str]] = []  # (parameter, state value, state key)
+        self.first_node = next(graph_sequence)  # nodes made after this, during the trace, have later numbers
 
     def adopt_tensor(self, t: Tensor, source: tuple | None = None, hint: str | None = None) -> None:
         if id(t) in self.adopted:
             return
+        if t.grad_fn is not None and t.grad_fn.sequence > self.first_node:
+            raise TraceError(f"ag.compile: '{t.grad_fn.label()}' made a plain array (shape {t.shape}) while "
+                             "tracing, outside the operations the trace records (applied through an `apply` the "
+                             "trace could not replace, or computed around the trace); its value would be frozen")
         self.adopted.add(id(t))
         original = t.data
         traced = self.tracer.adopt(original, source or ("tensor", t), hint or self.tensor_name(t))
@@ -280,6 +362,7 @@ def _traced_apply(original: Callable, session: _Session) -> Callable:
             out = original(fn, *inputs)
         finally:
             tracer.context = outer
+        tracer.check_recorded(out.data, f"the forward of '{fn.label()}'")
         if out.grad_fn is fn:
             fn.backward = _named_backward(fn, session, "d_" + hint)
             if isinstance(out.data, TracedArray):
@@ -299,19 +382,21 @@ def _named_backward(fn: Any, session: _Session, hint: str) -> Callable:
         outer, tracer.context = tracer.context, hint
         start = len(tracer.ops)
         try:
-            return rule(fn, *args)
+            grads = rule(fn, *args)
         finally:
             tracer.context = outer
             session.rule_ops.append(start)
             session.rule_ops.append(len(tracer.ops))
+        for g in grads:
+            tracer.check_recorded(g.data if isinstance(g, Tensor) else g, f"the backward of '{fn.label()}'")
+        return grads
 
     return backward
 
 
 def _patched_modules() -> list:
-    """The package's modules that call `apply` by name (all of them imported it from tensor.py)."""
-    return [m for name, m in list(sys.modules.items())
-            if name.startswith("autograd_lite") and getattr(m, "apply", None) is tensor_module.apply]
+    """The modules that call `apply` by name: the package's, and those of users' own ops."""
+    return [m for m in list(sys.modules.values()) if getattr(m, "__dict__", {}).get("apply") is tensor_module.apply]
 
 
 def _optimizers(fn: Callable, args: tuple) -> list:
@@ -379,11 +464,13 @@ def _trace(fn: Callable, args: tuple) -> tuple[_Compiled | None, Any]:
     shared_ones = backward_module.shared_ones
     backward_module.shared_ones = lambda shape, dtype: tracer.adopt(shared_ones(shape, dtype), ("const",), "ones")
     _active.append(tracer)
-    creation_guard = _RandomGuard()
+    creation_guard, escape_guard = _RandomGuard(), EscapeGuard()
     try:
         creation_guard.__enter__()
+        escape_guard.__enter__()
         result = fn(*traced_args)
     finally:
+        escape_guard.__exit__()
         creation_guard.__exit__()
         _active.pop()
         for module in modules:
@@ -446,7 +533,7 @@ def _untrace_new_state(optimizers: list) -> bool:
         for state in optimizer.state.values():
             for key, value in state.items():
                 if isinstance(value, TracedArray):
-                    state[key] = value.view(np.ndarray).copy()
+                    state[key] = plain_view(value).copy()
                     created = True
     return created
 
@@ -477,10 +564,10 @@ def _plain_result(result: Any) -> Any:
     """What fn returned on the traced call, without traced arrays left inside."""
     if isinstance(result, Tensor):
         if isinstance(result.data, TracedArray):
-            result.data = result.data.view(np.ndarray)
+            result.data = plain_view(result.data)
         return result
     if isinstance(result, TracedArray):
-        return result.view(np.ndarray)
+        return plain_view(result)
     if isinstance(result, (tuple, list)):
         return type(result)(_plain_result(p) for p in result)
     if isinstance(result, dict):
@@ -536,5 +623,3 @@ class _RefusingGenerator:
         raise TraceError("ag.compile: fn draws random numbers (Dropout, ag.randn, ...) while it is traced; "
                          "the draw would be frozen into the program. Pass random arrays as inputs instead")
 
-
-_keep = weakref  # weakref is part of the documented design (tensors read live); imported for users' type checks

@@ -3,8 +3,11 @@
     plan:      drop dead operations (nothing later reads their results, they
                write into no parameter or state), then give every array an
                output buffer, preallocated once and reused on every call
-               (`out=`); a buffer whose array is no longer needed is handed to
-               a later array of the same shape and dtype.
+               (`out=`; zeros are a buffer filled with 0); a buffer whose array
+               is no longer needed is handed to a later array of the same shape
+               and dtype. A copy of an input that nothing writes is the input
+               itself; views of buffers and constants are made once, beside the
+               buffers, rather than on every call.
     generate:  one line of NumPy per operation, forward, backward, update;
                the text is `step.source`, and the same text is what runs.
 """
@@ -31,17 +34,24 @@ class Program:
         self.tracer, self.inputs, self.outputs = tracer, inputs, outputs
         values = tracer.values
         self.live = _live_ops(tracer, set(outputs))
-        self.buffer_of, self.buffers = _assign_buffers(tracer, self.live, set(outputs))
         self.names = [v.name for v in values]
-        for index, buffer in self.buffer_of.items():
-            pass
+        self.aliases = _elided_copies(tracer, self.live, set(outputs))
+        for copy, original in self.aliases.items():
+            self.names[copy] = self.names[original]
+        live = [p for p in self.live if not set(tracer.ops[p].outputs) & set(self.aliases)]
+        self.live = live
+        self.buffer_of, self.buffers = _assign_buffers(tracer, self.live, set(outputs))
         self.constants = {values[i].name: values[i].array for i in range(len(values))
                           if values[i].source == ("const",)}
-        self.source = self._generate()
-        namespace: dict[str, Any] = {"np": np, "GuardError": GuardError}
-        namespace.update(self.constants)
-        namespace.update(_namespace_functions(tracer, self.live))
-        exec(compile(self.source, "<ag.compile>", "exec"), namespace)  # noqa: S102  (our own generated code)
+        for static in (True, False):  # views made once; per call if one of them turned out to copy
+            self.static = _static_views(tracer, self.live, self.buffer_of) if static else {}
+            self.source = self._generate()
+            namespace: dict[str, Any] = {"np": np, "GuardError": GuardError}
+            namespace.update(self.constants)
+            namespace.update(_namespace_functions(tracer, self.live))
+            exec(compile(self.source, "<ag.compile>", "exec"), namespace)  # noqa: S102  (our own generated code)
+            if all(np.may_share_memory(namespace[self.names[v]], namespace[base]) for v, base in self.static.items()):
+                break
         self.function = namespace["compiled_step"]
 
     # ------------------------------------------------------------------ code
@@ -53,8 +63,7 @@ class Program:
         if self.buffers:
             lines.append("# output buffers, allocated once and reused by every call")
             for name, template in self.buffers:
-                lines.append(f"{name} = np.empty({template.shape}, dtype=np.{template.dtype.name}"
-                             + (", order='F'" if _is_fortran(template) else "") + ")")
+                lines.append(f"{name} = {_empty_like_text(template)}")
             lines.append("")
         used_constants = [n for n in self.constants]
         for name in used_constants:
@@ -63,7 +72,17 @@ class Program:
                 lines.append(f"{name} = {text}")
         if used_constants:
             lines.append("")
+        function_names = self.names
+        self.names = list(function_names)  # outside the function, a buffer's array is known by the buffer's name
+        for index, buffer in self.buffer_of.items():
+            self.names[index] = buffer
+        static_lines = [self._line(ops[index]) for index in self.live
+                        if set(ops[index].outputs) & set(self.static)]
+        self.names = function_names
+        if static_lines:
+            lines += ["# views of the buffers, made once", *static_lines, ""]
         defaults = "".join(f", {name}={name}" for name, _ in self.buffers)
+        defaults += "".join(f", {self.names[v]}={self.names[v]}" for v in self.static)
         lines.append(f"def compiled_step({inputs}{defaults}):")
         phase = None
         for index in self.live:
@@ -71,7 +90,10 @@ class Program:
             if op.phase != phase:
                 phase = op.phase
                 lines.append(f"    # {phase}")
-            lines.append("    " + self._line(op))
+            if set(op.outputs) & set(self.static):
+                lines.append(f"    # {self._line(op)}  (a view made once, above)")
+            else:
+                lines.append("    " + self._line(op))
         returned = ", ".join(values[i].name for i in self.outputs)
         lines.append(f"    return ({returned}{',' if len(self.outputs) == 1 else ''})")
         return "\n".join(lines) + "\n"
@@ -88,7 +110,7 @@ class Program:
         if op.kind == "ufunc":
             call = f"np.{op.target.__name__}" + ("" if op.method == "__call__" else f".{op.method}")
             args = [self._arg(a) for a in op.args] + [f"{k}={self._arg(v)}" for k, v in op.kwargs.items()
-                                                       if k != "out"]
+                                                       if k != "out" and not _is_default(k, v)]
             if "out" in op.kwargs:
                 outs = op.kwargs["out"]
                 args.append(f"out={self._arg(outs[0]) if len(outs) == 1 else self._arg(outs)}")
@@ -102,6 +124,8 @@ class Program:
             name = _function_name(op.target)
             if op.target is np.empty_like and buffered and buffered[0] is not None:
                 return f"{target} = {buffered[0]}"
+            if op.target is np.zeros_like and buffered and buffered[0] is not None:
+                return f"{target} = {buffered[0]}; {buffered[0]}.fill(0)"
             args = [self._arg(a) for a in op.args] + [f"{k}={self._arg(v)}" for k, v in op.kwargs.items()]
             call = f"{name}({', '.join(args)})"
             return f"{target} = {call}" if out_names else call
@@ -156,6 +180,8 @@ def _literal(x: Any) -> str:
         return f"np.{x.name}" if hasattr(np, x.name) else f"np.dtype({x.str!r})"
     if isinstance(x, type) and issubclass(x, np.generic):
         return f"np.{x.__name__}"
+    if x in (bool, int, float, complex):  # dtype=bool, as written in the engine
+        return x.__name__
     if isinstance(x, np.generic):
         value = x.item()
         return f"np.{type(x).__name__}({_literal(value)})"
@@ -173,8 +199,28 @@ def _constant_text(array: np.ndarray) -> str | None:
     return None
 
 
-def _is_fortran(a: np.ndarray) -> bool:
-    return a.ndim >= 2 and a.flags.f_contiguous and not a.flags.c_contiguous
+def _layout(a: np.ndarray) -> Any:
+    """How a's elements lie in memory: "C", "F", or its axes from outermost to innermost.
+
+    A buffer is laid out as the array it stands for on the traced call: a reduction sums in
+    memory order and BLAS picks its kernel by layout, so another layout can change the last bit.
+    """
+    if a.flags.c_contiguous:
+        return "C"
+    if a.flags.f_contiguous:
+        return "F"
+    return tuple(sorted(range(a.ndim), key=lambda axis: -a.strides[axis]))
+
+
+def _empty_like_text(template: np.ndarray) -> str:
+    """The code allocating a buffer of template's shape, dtype and layout."""
+    layout, dtype = _layout(template), f"dtype=np.{template.dtype.name}"
+    if layout == "C":
+        return f"np.empty({template.shape}, {dtype})"
+    if layout == "F":
+        return f"np.empty({template.shape}, {dtype}, order='F')"
+    shape = tuple(template.shape[axis] for axis in layout)  # C order over the axes as they lie in memory
+    return f"np.empty({shape}, {dtype}).transpose({tuple(np.argsort(layout).tolist())})"
 
 
 def _function_name(func: Any) -> str:
@@ -243,7 +289,9 @@ def _wants_buffer(tracer: Tracer, op: Op, index: int) -> bool:
     if op.kind == "ufunc":
         return op.method in _OUT_METHODS and "out" not in op.kwargs and len(op.outputs) == 1
     if op.kind == "function":
-        return op.target is np.empty_like
+        template = value.array
+        return op.target is np.empty_like or (
+            op.target is np.zeros_like and _layout(template) in ("C", "F"))
     return op.kind == "method" and op.target in ("copy", "astype")
 
 
@@ -272,7 +320,7 @@ def _assign_buffers(tracer: Tracer, live: list[int], outputs: set[int]) -> tuple
             if o in buffer_of or not _wants_buffer(tracer, op, o):
                 continue
             template = tracer.values[o].array
-            key = (template.shape, template.dtype.str, _is_fortran(template))
+            key = (template.shape, template.dtype.str, _layout(template))
             if free.get(key):
                 name = free[key].pop()
             else:
@@ -283,5 +331,60 @@ def _assign_buffers(tracer: Tracer, live: list[int], outputs: set[int]) -> tuple
             releases.setdefault(last_use.get(o, position), []).append(o)
         for o in releases.pop(position, []):
             template = tracer.values[o].array
-            free.setdefault((template.shape, template.dtype.str, _is_fortran(template)), []).append(holding.pop(o))
+            free.setdefault((template.shape, template.dtype.str, _layout(template)), []).append(holding.pop(o))
     return buffer_of, buffers
+
+
+# --------------------------------------------------------------------------- copies and views
+
+
+def _elided_copies(tracer: Tracer, live: list[int], outputs: set[int]) -> dict[int, int]:
+    """copy value -> the input it copies, for copies of program inputs that no operation writes.
+
+    The engine copies index arrays and masks, as its caller may change them before
+    backward; inside the program nothing runs between forward and backward.
+    """
+    written = set()
+    for position in live:
+        for w in tracer.ops[position].writes:
+            written |= roots(tracer, w)
+    aliases = {}
+    for position in live:
+        op = tracer.ops[position]
+        if op.kind != "method" or op.target not in ("copy", "astype") or len(op.outputs) != 1:
+            continue
+        (copy,) = op.outputs
+        original = op.args[0].index if isinstance(op.args[0], Ref) else None
+        if original is None or tracer.values[original].source is None or copy in outputs or copy in written:
+            continue
+        same = tracer.values[copy].array
+        source = tracer.values[original].array
+        if original not in written and same.dtype == source.dtype and same.shape == source.shape \
+                and same.strides == source.strides:
+            aliases[copy] = original
+    return aliases
+
+
+def _static_views(tracer: Tracer, live: list[int], buffer_of: dict[int, str]) -> dict[int, str]:
+    """view value -> the buffer or constant it views, for views that are the same on every call."""
+    fixed = dict(buffer_of)
+    fixed.update({i: v.name for i, v in enumerate(tracer.values) if v.source == ("const",)})
+    static = {}
+    for position in live:
+        op = tracer.ops[position]
+        if op.kind != "method" or op.target not in _VIEW_METHODS or len(op.outputs) != 1:
+            continue
+        (view,) = op.outputs
+        base = op.args[0].index if isinstance(op.args[0], Ref) else None
+        if base not in fixed or not tracer.values[view].view_of or _refs_in((op.args[1:], op.kwargs)):
+            continue
+        static[view] = fixed[view] = fixed[base]
+    return static
+
+
+_DEFAULTS = {"dtype": None, "where": True, "keepdims": False}
+
+
+def _is_default(keyword: str, value: Any) -> bool:
+    """A ufunc keyword left at NumPy's default (parsing it costs time on every call)."""
+    return keyword in _DEFAULTS and value is _DEFAULTS[keyword]

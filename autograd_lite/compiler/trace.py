@@ -12,11 +12,13 @@ values. A value is made by an op, or is a program input:
   - a constant (an array made without any traced input, e.g. np.arange(n)).
 Reading a value back into Python (`float(x)`, `.item()`) would freeze it into
 the program, so it is refused; `bool(x)` (an `if` on a value) becomes a guard
-that is checked again on every replay.
+that is checked again on every replay. So is reading a traced array's memory
+around the trace (np.asarray(x) is a plain view NumPy tells no one about):
+see `EscapeGuard` and `Tracer.check_recorded`.
 """
 from __future__ import annotations
 
-import weakref
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -82,7 +84,8 @@ class Tracer:
         return index
 
     def unique(self, hint: str) -> str:
-        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint.lower()).strip("_") or "t"
+        hint = "".join(c if c.isalnum() or c == "_" else "_" for c in hint.lower())
+        hint = "_".join(part for part in hint.split("_") if part) or "t"
         if hint[0].isdigit():
             hint = "t" + hint
         count = self.names.get(hint, 0)
@@ -126,20 +129,33 @@ class Tracer:
         return x
 
     def _external(self, x: np.ndarray) -> int:
-        """A plain array seen for the first time: a view of a traced value (np.asarray), or a constant."""
-        if x.base is not None:
-            pointer = x.__array_interface__["data"][0]
-            for index, value in enumerate(self.values):
-                a = value.array
-                if (a is x.base or a.base is x.base) and a.__array_interface__["data"][0] == pointer \
-                        and a.shape == x.shape and a.strides == x.strides and a.dtype == x.dtype:
-                    self.by_id[id(x)] = index
-                    self.keep_alive.append(x)
-                    return index
-            if id(x.base) in self.by_id:
-                raise TraceError(f"ag.compile: a plain view (shape {x.shape}) of a traced array was used; "
-                                 "keep arrays as they are (np.asanyarray, not np.asarray) inside the engine")
+        """A plain array seen for the first time: a constant, unless it reads a traced array's memory.
+
+        A plain view of a traced array (np.asarray(x) and the like) shows the trace the memory but not
+        the operation: the program would freeze what it held when tracing. Refused.
+        """
+        for value in self.values:
+            if value.source != ("const",) and np.may_share_memory(x, value.array):
+                raise TraceError(f"ag.compile: a plain array (shape {x.shape}, {x.dtype}) shares memory with the "
+                                 f"traced array {value.name} (shape {value.array.shape}): it was read around the "
+                                 "trace (np.asarray, a view as np.ndarray), so the program would freeze its "
+                                 "value. Keep the traced array itself (np.asanyarray, its own methods)")
         return self.new_value(x, "const", source=("const",))
+
+    def check_recorded(self, x: Any, what: str) -> None:
+        """Refuse `x` (an op's result) unless it is an array the trace recorded.
+
+        Every primitive computes from traced arrays while tracing, so a plain result means it
+        computed on something the trace did not see (an unwrapped view, or a plain copy of one):
+        the program would replay a frozen value.
+        """
+        if isinstance(x, TracedArray) and getattr(x, "_ref", None) is not None and self.by_id.get(id(x)) == x._ref:
+            return
+        if isinstance(x, (np.ndarray, np.generic)):
+            raise TraceError(f"ag.compile: {what} computed a plain array (shape {np.shape(x)}, {x.dtype}) from "
+                             "traced inputs, outside the operations the trace records (np.asarray, np.array, "
+                             "a view as np.ndarray?); the program would freeze its value. Compute on the arrays "
+                             "as received (their methods, ufuncs, np.*_like)")
 
     def plain(self, x: Any) -> Any:
         """The real array behind x (containers walked)."""
@@ -249,15 +265,13 @@ class TracedArray(np.ndarray):
         tracer = active()
         if tracer is None:
             return func(*_untraced(args), **_untraced(kwargs))
-        if func in _EMPTY_LIKE:  # contents undefined: any buffer will do, nothing to compute
-            return tracer.record("function", func, "", args, kwargs, func)
         return tracer.record("function", func, "", args, kwargs, func)
 
     # ndarray methods implemented in C without ufuncs: recorded one by one
     def _method(self, name: str, *args: Any, **kwargs: Any) -> Any:
         tracer = active()
         if tracer is None:
-            return getattr(np.ndarray, name)(self.view(np.ndarray), *_untraced(args), **_untraced(kwargs))
+            return getattr(np.ndarray, name)(plain_view(self), *_untraced(args), **_untraced(kwargs))
         return tracer.record("method", name, "", (self,) + args, kwargs,
                              lambda a, *rest, **kw: getattr(np.ndarray, name)(a, *rest, **kw))
 
@@ -282,11 +296,14 @@ class TracedArray(np.ndarray):
     def astype(self, *args: Any, **kwargs: Any) -> Any:
         return self._method("astype", *args, **kwargs)
 
-    def copy(self, *args: Any) -> Any:
-        return self._method("copy", *args)
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
+        return self._method("copy", *args, **kwargs)
 
     def view(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], type) and issubclass(args[0], np.ndarray):
+            if active() is not None and not issubclass(args[0], TracedArray):
+                raise TraceError(f"ag.compile: .view({args[0].__name__}) of a traced array (shape {self.shape}) "
+                                 "reads it around the trace; what is computed from it would be frozen")
             return np.ndarray.view(self, *args, **kwargs)
         return self._method("view", *args, **kwargs)
 
@@ -312,7 +329,7 @@ class TracedArray(np.ndarray):
     # reading a value back into Python
     def __bool__(self) -> bool:
         tracer = active()
-        plain = self.view(np.ndarray)
+        plain = plain_view(self)
         if tracer is None:
             return bool(plain)
         truth = bool(plain)
@@ -321,7 +338,7 @@ class TracedArray(np.ndarray):
 
     def _refuse(self, how: str) -> Any:
         if active() is None:
-            return getattr(self.view(np.ndarray), how)()
+            return getattr(plain_view(self), how)()
         raise TraceError(f"ag.compile: {how}() reads a traced value (shape {self.shape}) into Python, which would "
                          "freeze it into the program; return the Tensor from fn and read it after the call")
 
@@ -336,28 +353,25 @@ class TracedArray(np.ndarray):
 
     def item(self, *args: Any) -> Any:
         if active() is None:
-            return self.view(np.ndarray).item(*args)
+            return plain_view(self).item(*args)
         return self._refuse("item")
 
     def tolist(self) -> Any:
         return self._refuse("tolist")
 
     def __repr__(self) -> str:
-        return repr(self.view(np.ndarray))
+        return repr(plain_view(self))
 
     def __str__(self) -> str:
-        return str(self.view(np.ndarray))
+        return str(plain_view(self))
 
     def __reduce__(self) -> Any:
-        return self.view(np.ndarray).__reduce__()
-
-
-_EMPTY_LIKE = {np.empty_like}
+        return plain_view(self).__reduce__()
 
 
 def _untraced(x: Any) -> Any:
     if isinstance(x, TracedArray):
-        return x.view(np.ndarray)
+        return plain_view(x)
     if isinstance(x, tuple):
         return tuple(_untraced(p) for p in x)
     if isinstance(x, list):
@@ -367,5 +381,56 @@ def _untraced(x: Any) -> Any:
     return x
 
 
-def is_alive(ref: weakref.ref) -> bool:
-    return ref() is not None
+def plain_view(x: np.ndarray) -> np.ndarray:
+    """The compiler's own plain view of a traced array (the public `.view(np.ndarray)` refuses while tracing)."""
+    return np.ndarray.view(x, np.ndarray)
+
+
+# --------------------------------------------------------------------------- reads around the trace
+
+_CONSTRUCTORS = ("asarray", "array", "ascontiguousarray", "asfortranarray", "frombuffer")
+
+
+class EscapeGuard:
+    """While tracing, NumPy's array constructors refuse traced arrays.
+
+    np.asarray(x) of a TracedArray is a plain view: NumPy calls no hook for it, so whatever is
+    computed from it is invisible to the trace and would be frozen into the program as a constant.
+    These functions are the usual way an array escapes (an engine change once turned
+    compiled training silently wrong through them), so while a trace runs they are wrapped to
+    raise TraceError, naming the caller. Checks stand behind this one, for escapes that do not
+    go through them: a primitive's forward and backward results must be recorded arrays
+    (`Tracer.check_recorded`), a plain array sharing memory with a traced one is never taken
+    as a constant (`Tracer._external`), and the first replay is compared with an eager call
+    (compiler/__init__.py).
+    """
+
+    def __enter__(self) -> None:
+        self.originals = {name: getattr(np, name) for name in _CONSTRUCTORS}
+        for name, original in self.originals.items():
+            setattr(np, name, _refusing(name, original))
+
+    def __exit__(self, *exc: Any) -> None:
+        for name, original in self.originals.items():
+            setattr(np, name, original)
+
+
+def _refusing(name: str, original: Callable) -> Callable:
+    def constructor(*args: Any, **kwargs: Any) -> Any:
+        obj = args[0] if args else next(iter(kwargs.values()), None)
+        if active() is not None and _holds_traced(obj):
+            caller = sys._getframe(1)
+            raise TraceError(f"ag.compile: np.{name}() of a traced array (shape {np.shape(obj)}) at "
+                             f"{caller.f_code.co_filename}:{caller.f_lineno} makes a plain array the trace cannot "
+                             "see; what is computed from it would be frozen into the program. Keep the traced "
+                             "array (np.asanyarray, x.copy(), x.astype(dtype))")
+        return original(*args, **kwargs)
+
+    constructor.__wrapped__ = original
+    return constructor
+
+
+def _holds_traced(obj: Any) -> bool:
+    if isinstance(obj, TracedArray) or isinstance(getattr(obj, "data", None), TracedArray):  # (a Tensor's too)
+        return True
+    return isinstance(obj, (list, tuple)) and any(_holds_traced(p) for p in obj)

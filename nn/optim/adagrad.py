@@ -49,6 +49,7 @@ class Adagrad(Optimizer):
         state["step"] += 1
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * param
-        step_lr = group["lr"] / (1 + (float(state["step"]) - 1) * group["lr_decay"])
+        # compile: from the step-count array, not float(step) (it would freeze); cast as a Python float would be
+        step_lr = (group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])).astype(param.dtype)
         state["sum"] += grad * grad
         param -= step_lr * grad / (np.sqrt(state["sum"]) + group["eps"])

@@ -54,7 +54,8 @@ class SGD(Optimizer):
         if momentum:
             buffer = state.get("momentum_buffer")
             if buffer is None:  # the first step starts the buffer at g (no dampening yet)
-                buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
+                # compile: astype is traced, np.array is not (asanyarray: -grad of a 0-d array is a scalar)
+                buffer = state["momentum_buffer"] = np.asanyarray(grad).astype(param.dtype)
             else:
                 buffer *= momentum
                 buffer += (1 - group["dampening"]) * grad

@@ -7,6 +7,7 @@ import pytest
 import autograd_lite as ag
 import nn
 from autograd_lite.compiler import GuardError, TraceError
+from autograd_lite.tensor import apply
 
 STEPS = 20
 
@@ -30,10 +31,7 @@ OPTIMIZERS = {
 }
 
 
-def _train(model_factory, optimizer, loss_fn, batches, compiled):
-    model = model_factory()
-    opt = OPTIMIZERS[optimizer](model.parameters())
-
+def _training_step(model, opt, loss_fn=nn.functional.cross_entropy):
     def step(x, y):
         opt.zero_grad()
         loss = loss_fn(model(x), y)
@@ -41,6 +39,13 @@ def _train(model_factory, optimizer, loss_fn, batches, compiled):
         opt.step()
         return loss
 
+    return step
+
+
+def _train(model_factory, optimizer, loss_fn, batches, compiled):
+    model = model_factory()
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    step = _training_step(model, opt, loss_fn)
     run = ag.compile(step) if compiled else step
     losses = [run(ag.tensor(x), ag.tensor(y)).data.copy() for x, y in batches]
     return model, losses, run
@@ -103,15 +108,7 @@ def test_the_program_reads_parameters_live_so_eager_and_compiled_steps_mix():
     eager = _train(lambda: _mlp((5, 4, 3), nn.Tanh, np.float64), "momentum", nn.functional.cross_entropy,
                    batches, False)
     model = _mlp((5, 4, 3), nn.Tanh, np.float64)
-    opt = OPTIMIZERS["momentum"](model.parameters())
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
+    step = _training_step(model, OPTIMIZERS["momentum"](model.parameters()))
     compiled = ag.compile(step)
     for i, (x, y) in enumerate(batches):
         (compiled if i % 3 else step)(ag.tensor(x), ag.tensor(y))
@@ -124,16 +121,7 @@ def test_printed_source_executes_and_gives_the_same_numbers():
     model = _mlp((6, 4, 3), nn.Tanh, np.float64)
     twin = _mlp((6, 4, 3), nn.Tanh, np.float64)
     opt, twin_opt = nn.optim.SGD(model.parameters(), lr=0.1), nn.optim.SGD(twin.parameters(), lr=0.1)
-
-    def make_step(m, o):
-        def step(x, y):
-            o.zero_grad()
-            loss = nn.functional.cross_entropy(m(x), y)
-            loss.backward()
-            o.step()
-            return loss
-        return step
-
+    make_step = _training_step
     compiled = ag.compile(make_step(model, opt))
     batches = _batches(5, 6, 3, np.float64)
     compiled(ag.tensor(batches[0][0]), ag.tensor(batches[0][1]))
@@ -141,6 +129,9 @@ def test_printed_source_executes_and_gives_the_same_numbers():
     source = compiled.source
     assert "np.tanh(" in source and "# forward" in source and "# backward" in source and "# update" in source
     assert "linear0_weight" in source and "out=" in source
+    assert "np.copyto(" not in source and "[const, y]" in source  # the labels' copy is the labels themselves
+    assert "# views of the buffers, made once" in source and "(a view made once, above)" in source
+    assert ".fill(0)" in source and "np.zeros_like" not in source  # the scatter's zeros: a buffer filled
     namespace = dict(compiled.constants)
     exec(source, namespace)
     x, y = ag.tensor(batches[1][0]), ag.tensor(batches[1][1])
@@ -262,3 +253,190 @@ def test_labels_are_inputs_and_their_range_check_stays():
     assert b.item() == nn.functional.cross_entropy(model(x), ag.tensor(np.array([2, 2]))).item()
     with pytest.raises(GuardError):
         compiled(x, ag.tensor(np.array([0, 5])))
+
+
+# --------------------------------------------------------------------------- arrays escaping the trace
+# An array read around the trace (a plain view of a traced array) would freeze into the program as a
+# constant: compiled steps would then silently give other numbers than eager. Each way is refused.
+
+
+class _Doubling(ag.Function):
+    """2x, with `read` turning the input (or the gradient) into the array the rule computes on."""
+
+    op = "doubling"
+
+    def __init__(self, read_input=lambda x: x, read_grad=lambda g: g):
+        self.read_input, self.read_grad = read_input, read_grad
+
+    def forward(self, x):
+        return self.read_input(x) * 2
+
+    def backward(self, g, y, x):
+        """d(2x)/dx = 2"""
+        return (self.read_grad(g) * 2,)
+
+
+def _plain_view(x):
+    return np.ndarray.view(x, np.ndarray)  # what np.asarray does, without passing through np.asarray
+
+
+def _doubling_step(**reads):
+    w = ag.tensor(np.arange(3.0), requires_grad=True)
+
+    def step(x):
+        w.zero_grad()
+        loss = apply(_Doubling(**reads), w * x).sum()
+        loss.backward()
+        return loss
+
+    return w, step
+
+
+def test_the_escape_checks_let_the_honest_op_compile():
+    w, step = _doubling_step()
+    compiled = ag.compile(step)
+    for x in (np.ones(3), np.full(3, 2.0)):
+        assert compiled(ag.tensor(x)).item() == step(ag.tensor(x)).item() == 2 * (np.arange(3.0) * x).sum()
+    assert np.array_equal(w.grad.data, 2 * np.full(3, 2.0))
+
+
+@pytest.mark.parametrize("reads, message", [
+    ({"read_input": lambda x: np.asarray(x)}, r"np\.asarray\(\) of a traced array .*test_compile\.py"),
+    ({"read_input": lambda x: np.array(x)}, r"np\.array\(\)"),
+    ({"read_input": lambda x: np.ascontiguousarray(x)}, r"np\.ascontiguousarray\(\)"),
+    ({"read_input": lambda x: x.view(np.ndarray)}, r"\.view\(ndarray\)"),
+    ({"read_input": _plain_view}, r"the forward of 'doubling' computed a plain array"),
+    ({"read_input": lambda x: x + _plain_view(x)}, r"shares memory with the traced array"),
+    ({"read_grad": lambda g: np.asarray(g)}, r"np\.asarray\(\)"),
+    ({"read_grad": _plain_view}, r"the backward of 'doubling' computed a plain array"),
+])
+def test_a_primitive_computing_around_the_trace_is_refused_when_tracing(reads, message):
+    w, step = _doubling_step(**reads)
+    expected = step(ag.tensor(np.ones(3))).item()  # eager, the op works: only its trace would be wrong
+    compiled = ag.compile(step)
+    with pytest.raises(TraceError, match=message):
+        compiled(ag.tensor(np.ones(3)))
+    assert type(w.data) is np.ndarray and not hasattr(np.asarray, "__wrapped__")  # all put back
+    assert compiled.cache_size == 0 and step(ag.tensor(np.ones(3))).item() == expected
+
+
+def test_an_update_reading_a_gradient_around_the_trace_is_refused():
+    w = ag.tensor(np.ones(3), requires_grad=True)
+
+    def step(x):
+        w.zero_grad()
+        (w * x).sum().backward()
+        w.data -= 0.1 * np.asarray(w.grad.data)  # the update would replay the traced call's gradient forever
+
+    with pytest.raises(TraceError, match=r"np\.asarray\(\)"):
+        ag.compile(step)(ag.tensor(np.arange(3.0)))
+    assert np.asarray(np.ones(2)).tolist() == [1.0, 1.0] and not hasattr(np.asarray, "__wrapped__")
+
+
+def test_a_plain_result_through_an_apply_the_trace_cannot_replace_is_refused():
+    w = ag.tensor(np.arange(3.0), requires_grad=True)
+
+    def step(x, apply=apply):  # a default argument: a reference to `apply` the trace does not see
+        return apply(_Doubling(read_input=_plain_view), w * x).sum()
+
+    with pytest.raises(TraceError, match="'doubling' made a plain array"):
+        ag.compile(step)(ag.tensor(np.ones(3)))
+
+
+def test_a_plain_array_indexed_with_traced_labels_is_refused_on_the_first_replay():
+    """NumPy hands `table[labels]` to the table: a plain table, indexed with traced labels, is invisible."""
+    model = _mlp((4, 3), nn.Tanh, np.float64)
+    table = np.array([1.0, 2.0, 3.0])
+
+    def step(x, y):
+        return (model(x).sum(axis=1) * ag.tensor(table[y.data])).sum()  # the picked weights would freeze
+
+    compiled = ag.compile(step)
+    x = ag.tensor(np.ones((2, 4)))
+    compiled(x, ag.tensor(np.array([0, 1])))  # traced
+    with pytest.raises(TraceError, match="on its first replay the program gave other numbers.*returned value"):
+        compiled(x, ag.tensor(np.array([2, 2])))
+    assert compiled.cache_size == 0
+
+
+def test_a_learning_rate_changed_between_calls_is_refused_on_the_first_replay():
+    model = _mlp((4, 3), nn.Tanh, np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    compiled = ag.compile(_training_step(model, opt))
+    x, y = ag.tensor(np.ones((2, 4))), ag.tensor(np.array([0, 2]))
+    compiled(x, y)
+    opt.param_groups[0]["lr"] = 0.05  # as a scheduler would: the program holds 0.1
+    before = [p.data.copy() for p in model.parameters()]
+    with pytest.raises(TraceError, match="linear0_weight.*differ"):
+        compiled(x, y)
+    # the refused call ran eagerly, with the new learning rate
+    assert np.array_equal(model[0].bias.data, before[1] - 0.05 * model[0].bias.grad.data)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer", ["nesterov", "adagrad", "rmsprop", "amsgrad"])
+def test_other_optimizers_bit_exact(dtype, optimizer):
+    make = {
+        "nesterov": lambda p: nn.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3),
+        "adagrad": lambda p: nn.optim.Adagrad(p, lr=0.1, lr_decay=0.01),
+        "rmsprop": lambda p: nn.optim.RMSprop(p, lr=0.01, momentum=0.5),
+        "amsgrad": lambda p: nn.optim.AdamW(p, lr=1e-3, amsgrad=True),
+    }
+    OPTIMIZERS[optimizer] = make[optimizer]
+    try:
+        def factory():
+            return _mlp((6, 5, 3), nn.Tanh, dtype)
+        batches = _batches(4, 6, 3, dtype)
+        loss = nn.functional.cross_entropy
+        _assert_same(_train(factory, optimizer, loss, batches, False), _train(factory, optimizer, loss, batches, True))
+    finally:
+        del OPTIMIZERS[optimizer]
+
+
+def _conv_net():
+    ag.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(27, 4))
+
+
+def _normalized_gelu_net():
+    ag.manual_seed(0)
+    return nn.Sequential(nn.Linear(6, 5), nn.BatchNorm1d(5), nn.GELU(), nn.Linear(5, 3), nn.LogSoftmax(1))
+
+
+@pytest.mark.parametrize("model, loss, shape", [
+    (_conv_net, nn.functional.cross_entropy, (5, 1, 8, 8)),
+    (_normalized_gelu_net, lambda out, y: nn.functional.nll_loss(out, y, weight=np.array([1.0, 2.0, 0.5])), (8, 6)),
+])
+def test_layers_of_the_nn_examples_bit_exact(model, loss, shape):
+    """Convolution, pooling, batch norm (running statistics are state too), GELU's erf, weighted NLL."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.random(shape), rng.integers(0, 3, shape[0])) for _ in range(STEPS // 2)]
+    _assert_same(_train(model, "momentum", loss, batches, False), _train(model, "momentum", loss, batches, True))
+
+
+def test_batched_matmul_where_clip_indexing_and_a_0d_parameter_bit_exact():
+    """The issue-10 rules: broadcast batch axes summed back, copied conditions and indices, 0-d gradients."""
+    def run(compiled):
+        rng = np.random.default_rng(0)
+        w, v = (ag.tensor(rng.random(shape), requires_grad=True) for shape in ((3, 4, 5), (5, 2)))
+        s = ag.tensor(np.array(0.7), requires_grad=True)
+        opt = nn.optim.SGD([w, v, s], lr=0.05, momentum=0.5)
+
+        def step(x, index, mask):
+            opt.zero_grad()
+            h = ag.clip(ag.where(mask, (x @ w) @ v, ((x @ w) @ v) * s), -1.0, 1.5)
+            loss = (h[:, :, index] ** 2).sum() + s * s
+            loss.backward()
+            opt.step()
+            return loss
+
+        run_step = ag.compile(step) if compiled else step
+        data = np.random.default_rng(1)
+        losses = [run_step(ag.tensor(data.random((2, 3, 6, 4))), data.integers(0, 6, 3),
+                           data.random((2, 3, 6, 2)) > 0.5).data.copy() for _ in range(8)]
+        return [w, v, s], losses
+
+    (eager, eager_losses), (compiled, compiled_losses) = run(False), run(True)
+    assert all(np.array_equal(a.data, b.data) for a, b in zip(eager, compiled))
+    assert all(np.array_equal(a, b) for a, b in zip(eager_losses, compiled_losses))
+    assert type(compiled[2].grad.data) is np.ndarray and compiled[2].grad.shape == ()
