@@ -7,7 +7,9 @@
 dL/d(its output), calls the node's rule for dL/d(its inputs), and passes those
 on. Its side jobs (pausing the cycle collector, checking a rule's shapes,
 keeping gradients for pictures) are the helpers below it; freeing the saved
-arrays is one line.
+arrays is one line. Tensor hooks (hooks.py), the check that no saved array was
+changed in place (inplace.py) and anomaly mode (anomaly.py) are one line each,
+and cost a test per node while unused.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from autograd_lite import anomaly, hooks, inplace
 from autograd_lite.graph import ArrayOrTensor, Function, _state, sum_to
 from autograd_lite.tensor import Tensor, to_array, wrap
 
@@ -156,16 +159,23 @@ def run_backward(
     """
     grads, ready = _start(roots, seeds)
     kept = {}
+    hooked, anomaly_mode = hooks.in_use, anomaly.is_anomaly_enabled()  # both False unless used
     with _Walking(create_graph):
         while ready:
             node = heapq.heappop(ready)[1]
             g = grads.pop(node)
+            if hooked and node.hooks is not None:  # t.register_hook / t.retain_grad on this node's output
+                g = node.hooks.run(g)
             if keep and node in keep:
                 kept[node] = g
             if node.saved_inputs is None:
                 raise _freed_error(node)
+            if node.sequence < inplace.last_write:  # something was changed in place since this node was made
+                inplace.check_saved(node)
             y, xs = _saved_as_tensors(node) if create_graph else (node.saved_output, node.saved_inputs)
             input_grads = node.backward(g, y, *xs)
+            if anomaly_mode:
+                anomaly.check_gradients(node, g, input_grads)
             if on_step is not None:
                 on_step(node, g, input_grads)
             for parent, needs_grad, gx, x in zip(node.parents, node.needs_grad, input_grads, xs):
@@ -184,6 +194,8 @@ def run_backward(
                 _keep_for_pictures(node, g, create_graph, claimed)
             else:  # free the arrays; the structure, shape and dtype stay for pictures of the graph
                 node.saved_inputs = node.saved_output = None
+    if hooked:
+        hooks.run_leaf_hooks(grads)
     grads.update(kept)
     return grads
 

@@ -80,7 +80,10 @@ class GetItem(Function):
         return f"getitem[{self.params()}]"
 
     def forward(self, x):
-        return x[self.index]
+        picked = x[self.index]
+        if type(picked) is not np.ndarray:  # one element: NumPy's scalar is a copy, x[i, j, ...] the 0-d view
+            picked = x[(self.index if isinstance(self.index, tuple) else (self.index,)) + (Ellipsis,)]
+        return picked  # a view for basic indices, so that u[1].copy_(v) writes into u, as in NumPy
 
     def backward(self, g, y, x):
         """scatter the gradient back to the picked positions (repeated picks add up)"""
@@ -274,10 +277,14 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return apply(Reshape(x.shape[:start] + (merged,) + x.shape[end + 1 :]), x)
 
 
+def index_argument(index: Any) -> Any:
+    """An index as NumPy takes it: Tensors and lists inside it become arrays (x[index], x[index] = v)."""
+    return tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
-    index = tuple(_index_part(p) for p in index) if isinstance(index, tuple) else _index_part(index)
-    return apply(GetItem(index), x)
+    return apply(GetItem(index_argument(index)), x)
 
 
 def _join(kind: type, tensors: Sequence[Any], axis: int) -> Tensor:
