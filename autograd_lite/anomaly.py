@@ -26,18 +26,18 @@ from autograd_lite.tensor import Tensor
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _FRAMES_KEPT = 3  # the op's caller and two of its callers (a layer, then your code)
 
-_enabled = False
+enabled = False  # is anomaly mode on? (read it with is_anomaly_enabled(); the walk reads it directly)
 
 
 def is_anomaly_enabled() -> bool:
     """Is anomaly mode on?"""
-    return _enabled
+    return enabled
 
 
 def _set(mode: bool) -> None:
-    global _enabled
-    _enabled = bool(mode)
-    graph.on_record = _remember_caller if _enabled else None
+    global enabled
+    enabled = bool(mode)
+    graph.on_record = _remember_caller if enabled else None
 
 
 class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801  (PyTorch's name)
@@ -48,7 +48,7 @@ class detect_anomaly(contextlib.ContextDecorator):  # noqa: N801  (PyTorch's nam
         self.previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self.previous.append(_enabled)
+        self.previous.append(enabled)
         _set(self.check_nan)
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -59,7 +59,7 @@ class set_detect_anomaly:  # noqa: N801  (PyTorch's name; a call as well as a co
     """Turn anomaly mode on or off now: `ag.set_detect_anomaly(True)`; `with` restores it on exit."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        self.previous = _enabled
+        self.previous = enabled
         _set(mode and check_nan)
 
     def __enter__(self) -> None:

@@ -43,17 +43,19 @@ from autograd_lite.tensor import Tensor, apply, describe, operand, wrap
 class _Writes:
     """The in-place writes into one block of memory: an array and every view of it share them."""
 
-    __slots__ = ("owner", "version", "sequence", "op")
+    __slots__ = ("owner", "version", "sequence", "op", "recorded")
 
     def __init__(self, owner: weakref.ref) -> None:
         self.owner = owner  # the array owning the memory (weakly: the entry goes when it does)
         self.version = 0  # how many in-place writes (PyTorch's `t._version`)
         self.sequence = 0  # when the last one happened, on the graph's clock
         self.op = ""  # which op made it, for the error message
+        self.recorded: list[int] = []  # when the writes recorded in the graph happened
 
 
 _writes: dict[int, _Writes] = {}  # id(memory owner) -> its writes
-last_write = 0  # the sequence number of the newest write: a node newer than it needs no check
+last_write = 0  # the sequence number of the newest write: a node older than it may have to check
+recorded_writes = 0  # how many writes were recorded in the graph (see check_inputs_current)
 
 
 def memory_owner(array: np.ndarray) -> np.ndarray:
@@ -69,9 +71,9 @@ def _writes_of(array: np.ndarray) -> _Writes | None:
     return writes if writes is not None and writes.owner() is owner else None
 
 
-def mark_written(array: np.ndarray, op: str) -> None:
+def mark_written(array: np.ndarray, op: str, recorded: bool = False) -> None:
     """Remember that `op` changed `array` (and so every view of its memory) in place."""
-    global last_write
+    global last_write, recorded_writes
     owner = memory_owner(array)
     writes = _writes_of(owner)
     if writes is None:
@@ -80,6 +82,9 @@ def mark_written(array: np.ndarray, op: str) -> None:
     writes.version += 1
     writes.sequence = last_write = next(_sequence)
     writes.op = op
+    if recorded:
+        writes.recorded.append(writes.sequence)
+        recorded_writes += 1
 
 
 def version(array: np.ndarray) -> int:
@@ -88,7 +93,15 @@ def version(array: np.ndarray) -> int:
     return 0 if writes is None else writes.version
 
 
-# --------------------------------------------------------------------------- the check at backward
+# --------------------------------------------------------------------------- the checks at backward
+
+
+def check_node(node: Function) -> None:
+    """Before `node`'s rule, once in-place ops were used: raise rather than return a wrong gradient."""
+    if node.sequence < last_write:
+        check_saved(node)
+    if recorded_writes:
+        check_inputs_current(node)
 
 
 def check_saved(node: Function) -> None:
@@ -102,6 +115,26 @@ def check_saved(node: Function) -> None:
                 f"{writes.op} after '{node.label()}' saved it for its backward (it is now at version "
                 f"{writes.version}). Use .clone() to change a copy, or avoid the in-place op "
                 "(y = y + 1 instead of y += 1)."
+            )
+
+
+def check_inputs_current(node: Function) -> None:
+    """Raise if an input of `node` had been changed by a recorded in-place op of another tensor.
+
+    A tensor changed in place gets a new grad_fn; a tensor sharing its memory
+    (a view of it, or what it is a view of) keeps its old one, which no longer
+    describes its values. Using it afterwards would give a wrong gradient.
+    """
+    for i, parent in enumerate(node.parents):
+        if not isinstance(parent, Function) or parent.saved_output is None:
+            continue
+        writes = _writes_of(parent.saved_output)
+        if writes is not None and any(parent.sequence < s < node.sequence for s in writes.recorded):
+            raise RuntimeError(
+                f"input {i} of '{node.label()}', made by '{parent.label()}', shares memory with a tensor that "
+                f"{writes.op} changed in place before '{node.label()}' used it, so its history no longer "
+                "describes its values (a view taken before its base was changed in place, or the base of a "
+                "changed view). Take views after the in-place op, or .clone() them first."
             )
 
 
@@ -187,26 +220,37 @@ def update(tensor: Tensor, op: str, compute: Callable[..., Tensor], *args: Any,
     if not _records(tensor, args, kwargs):
         _write(tensor, op, _checked(compute(tensor, *args, **kwargs), tensor, op, casting).data)
         return tensor
-    _check_recordable(tensor, op)
+    if tensor.requires_grad and tensor.grad_fn is None:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place operation. Update "
+            "parameters under `with ag.no_grad():` (for p in params: p -= lr * p.grad), or write into p.data"
+        )
+    view_of = _viewed(tensor, op)
     before = wrap(tensor.data.copy(), tensor.grad_fn)  # the old value, as the op's input
     args = tuple(before if a is tensor else a for a in args)  # x.mul_(x) is x * x of the old x
     result = _checked(compute(before, *args, **kwargs), tensor, op, casting)
     if result.dtype != tensor.dtype:
         result = result.astype(tensor.dtype)  # recorded: the gradient goes back in the result's dtype
-    _write(tensor, op, result.data)
-    previous, tensor.grad_fn, tensor.requires_grad = tensor.grad_fn, result.grad_fn, result.requires_grad
-    if result.grad_fn is not None:
-        result.grad_fn.tensor_name = tensor.name
-        hooks.follow_in_place(tensor, previous, result.grad_fn)
+    if view_of is None:
+        _write(tensor, op, result.data, recorded=True)
+        history = result.grad_fn
+    else:  # a view: written through its base, which records it; then the view is taken again
+        base, index = view_of
+        setitem(base, index, result, op)
+        history = shapes.getitem(base, index).grad_fn
+    previous, tensor.grad_fn, tensor.requires_grad = tensor.grad_fn, history, history is not None
+    if history is not None:
+        history.tensor_name = tensor.name
+        hooks.follow_in_place(tensor, previous, history)
     return tensor
 
 
-def setitem(tensor: Tensor, index: Any, value: Any) -> None:
+def setitem(tensor: Tensor, index: Any, value: Any, op: str = "setitem") -> None:
     """`tensor[index] = value`, written in place; recorded as a `setitem` node when it needs to be."""
     index = shapes.index_argument(index)
     if _records(tensor, (value,), {}):
         _check_no_repeats(tensor, index)
-        update(tensor, "setitem", _set_item, index, value, casting="unsafe")
+        update(tensor, op, _set_item, index, value, casting="unsafe")
         return
     try:
         tensor.data[index] = value.data if isinstance(value, Tensor) else value
@@ -214,7 +258,7 @@ def setitem(tensor: Tensor, index: Any, value: Any) -> None:
         what = describe([value]) if isinstance(value, Tensor) else type(value).__name__
         raise type(error)(f"setitem: cannot write {what} into [{shapes._format_index(index)}] of a "
                           f"{tensor.shape} {tensor.dtype} tensor: {error}") from None
-    mark_written(tensor.data, "setitem")
+    mark_written(tensor.data, op)
 
 
 def _records(tensor: Tensor, args: tuple, kwargs: dict) -> bool:
@@ -224,20 +268,27 @@ def _records(tensor: Tensor, args: tuple, kwargs: dict) -> bool:
     return tensor.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values()))
 
 
-def _check_recordable(tensor: Tensor, op: str) -> None:
-    """PyTorch's rule for leaves, and ours for views (see the error)."""
-    if tensor.requires_grad and tensor.grad_fn is None:
-        raise RuntimeError(
-            f"{op}: a leaf Variable that requires grad is being used in an in-place operation. Update "
-            "parameters under `with ag.no_grad():` (for p in params: p -= lr * p.grad), or write into p.data"
-        )
-    if tensor.data.base is not None:
-        raise RuntimeError(
-            f"{op}: this tensor's array is a view of another array (made by indexing, reshape, transpose, "
-            "...), and an in-place change of a view is not followed back into the graph of what it views. "
-            "Write into the viewed tensor itself (x[index] = value is recorded), use .clone() first, "
-            "or change it under ag.no_grad()"
-        )
+def _viewed(tensor: Tensor, op: str) -> tuple[Tensor, Any] | None:
+    """(base, index) when `tensor` is a view that indexing made (u[1] of u), None if it owns its memory.
+
+    A recorded change of u[1] is recorded as u[1] = new value on u, so that
+    u's graph knows it. Other views (reshape, transpose, ...) are refused.
+    """
+    if tensor.data.base is None:
+        return None
+    view_of = getattr(tensor, "_view_of", None)  # set by getitem on the views it returns
+    if (view_of is not None and shapes._is_basic_index(view_of[1])
+            and memory_owner(view_of[0].data) is memory_owner(tensor.data)):
+        base = view_of[0]
+        if base.requires_grad and base.grad_fn is None:
+            raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation. Change the leaf under `with ag.no_grad():`, or write into its .data")
+        return view_of
+    raise RuntimeError(
+        f"{op}: this tensor's array is a view of another array (made by reshape, transpose, ...), and such a "
+        "view's in-place change is not followed back into the graph of what it views. Change the viewed "
+        "tensor itself, use .clone() first, or change it under ag.no_grad()"
+    )
 
 
 def _checked(result: Tensor, tensor: Tensor, op: str, casting: str) -> Tensor:
@@ -251,13 +302,13 @@ def _checked(result: Tensor, tensor: Tensor, op: str, casting: str) -> Tensor:
     return result
 
 
-def _write(tensor: Tensor, op: str, values: np.ndarray) -> None:
+def _write(tensor: Tensor, op: str, values: np.ndarray, recorded: bool = False) -> None:
     try:
         tensor.data[...] = values
     except ValueError as error:  # a read-only array: a broadcast view, or a gradient the engine shares
         raise ValueError(f"{op}: cannot write into this {tensor.shape} tensor in place ({error}); "
                          "use the out-of-place op") from None
-    mark_written(tensor.data, op)
+    mark_written(tensor.data, op, recorded)
 
 
 def _check_no_repeats(tensor: Tensor, index: Any) -> None:

@@ -284,7 +284,11 @@ def index_argument(index: Any) -> Any:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
-    return apply(GetItem(index_argument(index)), x)
+    index = index_argument(index)
+    out = apply(GetItem(index), x)
+    if out.data.base is not None:  # a view of x's memory: an in-place change of it goes through x (inplace.py)
+        out._view_of = (x, index)
+    return out
 
 
 def _join(kind: type, tensors: Sequence[Any], axis: int) -> Tensor:

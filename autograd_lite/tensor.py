@@ -44,7 +44,8 @@ def check_can_require_grad(dtype: np.dtype, op: str = "requires_grad") -> None:
 class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_name", "__weakref__")
+    # _view_of: (base, index) on the views getitem makes, for in-place changes (unset on other tensors)
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_name", "_view_of", "__weakref__")
     __hash__ = object.__hash__  # `==` is elementwise, so hash by identity (tensors as dict keys)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
