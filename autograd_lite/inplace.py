@@ -50,7 +50,7 @@ class _Writes:
         self.version = 0  # how many in-place writes (PyTorch's `t._version`)
         self.sequence = 0  # when the last one happened, on the graph's clock
         self.op = ""  # which op made it, for the error message
-        self.recorded: list[int] = []  # when the writes recorded in the graph happened
+        self.recorded: list[tuple[int, int]] = []  # writes recorded in the graph: (began, written) times
 
 
 _writes: dict[int, _Writes] = {}  # id(memory owner) -> its writes
@@ -71,8 +71,12 @@ def _writes_of(array: np.ndarray) -> _Writes | None:
     return writes if writes is not None and writes.owner() is owner else None
 
 
-def mark_written(array: np.ndarray, op: str, recorded: bool = False) -> None:
-    """Remember that `op` changed `array` (and so every view of its memory) in place."""
+def mark_written(array: np.ndarray, op: str, recorded_since: int | None = None) -> None:
+    """Remember that `op` changed `array` (and so every view of its memory) in place.
+
+    `recorded_since`: for a change recorded in the graph, the time before its
+    new nodes were made (they are the new history of the values written).
+    """
     global last_write, recorded_writes
     owner = memory_owner(array)
     writes = _writes_of(owner)
@@ -82,8 +86,8 @@ def mark_written(array: np.ndarray, op: str, recorded: bool = False) -> None:
     writes.version += 1
     writes.sequence = last_write = next(_sequence)
     writes.op = op
-    if recorded:
-        writes.recorded.append(writes.sequence)
+    if recorded_since is not None:
+        writes.recorded.append((recorded_since, writes.sequence))
         recorded_writes += 1
 
 
@@ -125,11 +129,12 @@ def check_inputs_current(node: Function) -> None:
     (a view of it, or what it is a view of) keeps its old one, which no longer
     describes its values. Using it afterwards would give a wrong gradient.
     """
-    for i, parent in enumerate(node.parents):
-        if not isinstance(parent, Function) or parent.saved_output is None:
-            continue
-        writes = _writes_of(parent.saved_output)
-        if writes is not None and any(parent.sequence < s < node.sequence for s in writes.recorded):
+    for i, (parent, array) in enumerate(zip(node.parents, node.saved_inputs or ())):
+        if not isinstance(parent, Function):
+            continue  # a leaf's history is itself: a changed leaf is still right
+        writes = _writes_of(array)  # stale: the parent is older than a write that came before this node
+        if writes is not None and any(parent.sequence < began and written < node.sequence
+                                      for began, written in writes.recorded):
             raise RuntimeError(
                 f"input {i} of '{node.label()}', made by '{parent.label()}', shares memory with a tensor that "
                 f"{writes.op} changed in place before '{node.label()}' used it, so its history no longer "
@@ -226,13 +231,14 @@ def update(tensor: Tensor, op: str, compute: Callable[..., Tensor], *args: Any,
             "parameters under `with ag.no_grad():` (for p in params: p -= lr * p.grad), or write into p.data"
         )
     view_of = _viewed(tensor, op)
+    begin = next(_sequence)  # the nodes made from here on describe the new values
     before = wrap(tensor.data.copy(), tensor.grad_fn)  # the old value, as the op's input
     args = tuple(before if a is tensor else a for a in args)  # x.mul_(x) is x * x of the old x
     result = _checked(compute(before, *args, **kwargs), tensor, op, casting)
     if result.dtype != tensor.dtype:
         result = result.astype(tensor.dtype)  # recorded: the gradient goes back in the result's dtype
     if view_of is None:
-        _write(tensor, op, result.data, recorded=True)
+        _write(tensor, op, result.data, recorded_since=begin)
         history = result.grad_fn
     else:  # a view: written through its base, which records it; then the view is taken again
         base, index = view_of
@@ -302,13 +308,13 @@ def _checked(result: Tensor, tensor: Tensor, op: str, casting: str) -> Tensor:
     return result
 
 
-def _write(tensor: Tensor, op: str, values: np.ndarray, recorded: bool = False) -> None:
+def _write(tensor: Tensor, op: str, values: np.ndarray, recorded_since: int | None = None) -> None:
     try:
         tensor.data[...] = values
     except ValueError as error:  # a read-only array: a broadcast view, or a gradient the engine shares
         raise ValueError(f"{op}: cannot write into this {tensor.shape} tensor in place ({error}); "
                          "use the out-of-place op") from None
-    mark_written(tensor.data, op, recorded)
+    mark_written(tensor.data, op, recorded_since)
 
 
 def _check_no_repeats(tensor: Tensor, index: Any) -> None:
