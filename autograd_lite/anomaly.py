@@ -89,10 +89,10 @@ def check_gradients(node: Function, g: Any, input_grads: tuple) -> None:
         values = gx.data if isinstance(gx, Tensor) else np.asarray(gx)
         if values.dtype.kind in "fc" and np.isnan(values).any():
             inputs = ", ".join(f"{x.shape} {x.dtype}" for x in node.saved_inputs)
+            incoming = "has NaN too" if np.isnan(np.asarray(getattr(g, "data", g))).any() else "has none"
             raise RuntimeError(
-                f"Function '{node.label()}' returned nan values in its gradient for input {i} "
-                f"(inputs {inputs}; output {node.shape}; incoming gradient {g.shape}, "
-                f"{'with' if np.isnan(np.asarray(getattr(g, 'data', g))).any() else 'without'} NaN).\n"
+                f"Function '{node.label()}' returned nan values in its gradient for input {i}.\n"
+                f"  inputs {inputs} -> output {node.shape}; the gradient it received, of shape {g.shape}, {incoming}.\n"
                 f"{_where_called(node)}"
             )
 
@@ -102,7 +102,7 @@ def _where_called(node: Function) -> str:
     if not frames:
         return ("Its forward ran before anomaly mode was on, so where it was called is unknown: build the graph "
                 "inside `with ag.detect_anomaly():` too.")
-    lines = [f"Its forward ('{node.label()}') was called at (innermost first):"]
+    lines = ["Its forward was called at (innermost first):"]
     for filename, line, function in frames:
         lines.append(f'  File "{filename}", line {line}, in {function}')
         source = linecache.getline(filename, line).strip()

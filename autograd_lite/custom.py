@@ -90,7 +90,7 @@ class FunctionCtx(Function):
     function: type  # the user's class; set on its node class (see _node_class)
     needs_input_grad: tuple  # per argument of forward: is it a Tensor that requires grad?
     tensor_positions: tuple  # which arguments of forward are Tensors (the node's inputs)
-    saved: tuple = ()
+    _saved_tensors: tuple = ()
 
     def save_for_backward(self, *tensors: Tensor | None) -> None:
         """Keep these Tensors (or None) for backward; in-place changes to them are then detected."""
@@ -98,12 +98,12 @@ class FunctionCtx(Function):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"{self.op}: save_for_backward can only save Tensors (or None), "
                                 f"but argument {i} is a {type(t).__name__}; keep it as an attribute of ctx")
-        self.saved = tensors
+        self._saved_tensors = tensors
 
     @property
     def saved_tensors(self) -> tuple:
         """What forward gave to save_for_backward, as the same Tensors."""
-        return self.saved
+        return self._saved_tensors
 
     def call_backward(self, g: ArrayOrTensor) -> tuple:
         """The walk's call of this node's rule: the user's backward, on Tensors, checked."""

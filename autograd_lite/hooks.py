@@ -84,7 +84,11 @@ def retain_grad(tensor: Tensor) -> None:
 def retains_grad(tensor: Tensor) -> bool:
     """Did `retain_grad()` ask this non-leaf to keep its gradient?"""
     hooks = tensor.grad_fn.hooks if tensor.grad_fn is not None else None
-    return hooks is not None and hooks.retained is not None and hooks.retained() is tensor
+    return hooks is not None and _retains(hooks, tensor)
+
+
+def _retains(hooks: TensorHooks, tensor: Tensor) -> bool:
+    return hooks.retained is not None and hooks.retained() is tensor
 
 
 def follow_in_place(tensor: Tensor, previous: Function | None, node: Function) -> None:
@@ -93,8 +97,9 @@ def follow_in_place(tensor: Tensor, previous: Function | None, node: Function) -
     Its hooks stay with the old node: they see the gradient of the value they
     were registered on, as in PyTorch.
     """
-    if previous is not None and retains_grad(tensor):
-        previous.hooks.retained = None
+    hooks = previous.hooks if previous is not None else None
+    if hooks is not None and _retains(hooks, tensor):
+        hooks.retained = None
         _hooks_of(tensor).retained = weakref.ref(tensor)
 
 

@@ -115,10 +115,9 @@ def check_saved(node: Function) -> None:
         if writes is not None and writes.sequence > node.sequence:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: {what} of '{node.label()}' ({array.shape} {array.dtype}) was changed by "
-                f"{writes.op} after '{node.label()}' saved it for its backward (it is now at version "
-                f"{writes.version}). Use .clone() to change a copy, or avoid the in-place op "
-                "(y = y + 1 instead of y += 1)."
+                f"operation: {what} ({array.shape} {array.dtype}) was changed by {writes.op} after "
+                f"'{node.label()}' saved it for its backward (it is now at version {writes.version}). "
+                "Use .clone() to change a copy, or avoid the in-place op (y = y + 1 instead of y += 1)."
             )
 
 
@@ -144,26 +143,27 @@ def check_inputs_current(node: Function) -> None:
 
 
 def saved_arrays_read(node: Function) -> Iterator[tuple[str, np.ndarray]]:
-    """('input 0', array), ('the output', array), ...: the saved arrays `node`'s rule reads.
+    """("input 0 of 'mul'", array), ...: the saved arrays that `node`'s rule reads.
 
     The saved inputs and output count only when the rule's code mentions them
     (add's rule needs neither, so `y = a + b; y += 1` is fine, as in PyTorch).
     Arrays and Tensors the node keeps as attributes (a mask, an index array, a
     custom op's ctx.saved_tensors) always count.
     """
+    label = node.label()
     reads_output, inputs_read = _rule_reads(type(node))
     if reads_output and node.saved_output is not None:
-        yield "the output", node.saved_output
+        yield f"the output of '{label}'", node.saved_output
     for i, array in enumerate(node.saved_inputs or ()):
         if inputs_read(i):
-            yield f"input {i}", array
+            yield f"input {i} of '{label}'", array
     for name, value in vars(node).items():
         if name == "kept_grad":  # a gradient kept for pictures, not a value the rule reads
             continue
         for item in value if isinstance(value, (tuple, list)) else (value,):
             array = item.data if isinstance(item, Tensor) else item
             if isinstance(array, np.ndarray):
-                yield f"its saved {name}", array
+                yield f"the {name.strip('_').replace('_', ' ')} that '{label}' keeps", array
 
 
 _rule_reads_cache: dict[type, tuple[bool, Callable[[int], bool]]] = {}
