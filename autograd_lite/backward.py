@@ -167,12 +167,12 @@ def run_backward(
         while ready:
             node = heapq.heappop(ready)[1]
             g = grads.pop(node)
+            if node.saved_inputs is None:
+                raise _freed_error(node)
             if watched:
                 g = _watched(node, g)
             if keep and node in keep:
                 kept[node] = g
-            if node.saved_inputs is None:
-                raise _freed_error(node)
             y, xs = _saved_as_tensors(node) if create_graph else (node.saved_output, node.saved_inputs)
             input_grads = node.backward(g, y, *xs)
             if anomaly_mode:
