@@ -159,8 +159,8 @@ def run_backward(
     """
     grads, ready = _start(roots, seeds)
     kept = {}
-    # perf: one test per node while neither hooks nor in-place ops were ever used (a test for each of
-    # them cost 1.0% of the instructions of a five-op graph's forward and backward, this one 0.1%)
+    # perf: one test per node until a hook or an in-place op is first used (callgrind: a 784-50-10 nn step
+    # runs 0.05% more instructions than without hooks, the in-place check and anomaly mode)
     watched = hooks.in_use or inplace.last_write > 0
     anomaly_mode = anomaly.enabled
     with _Walking(create_graph):
