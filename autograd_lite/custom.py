@@ -48,7 +48,8 @@ def apply(function: type, *args: Any) -> Tensor:
     except TypeError as error:
         raise TypeError(f"{function.__name__}.apply: {function.__name__}() needs arguments ({error}); "
                         f"apply an instance instead: ag.tensor.apply({function.__name__}(...), x)") from None
-    return apply_instance(instance, *[operand(a, function.op) for a in args])
+    like = next((a for a in args if isinstance(a, Tensor)), None)  # numbers take its dtype: float32 stays float32
+    return apply_instance(instance, *[operand(a, function.op, like=like) for a in args])
 
 
 def _written_pytorch_style(function: type) -> bool:

@@ -12,7 +12,9 @@ The rules are PyTorch's:
   that the optimizers use;
 - otherwise the op is recorded: it is computed out of place from a copy of the
   old value, the result is written into the tensor's array, and the op's node
-  becomes the tensor's `grad_fn`.
+  becomes the tensor's `grad_fn`. A view made by indexing (`u[1].mul_(2)`) is
+  recorded on the tensor it views (as `u[1] = 2 * u[1]`); other views
+  (reshape, transpose) are refused while recording.
 
 The danger of writing in place: a node that saved an array for its backward
 (exp its output, mul its inputs) would compute a wrong gradient if that array
@@ -20,8 +22,10 @@ changed afterwards. So every write is remembered with a version count and the
 time it happened, measured on the graph's own clock (node sequence numbers).
 At backward, a node made before the newest write checks the saved arrays its
 rule reads: written since it saved them means a RuntimeError naming the op,
-never a wrong gradient. Nothing of this costs anything until the first
-in-place op: `last_write` stays 0 and no node is older than that.
+never a wrong gradient. A second check catches a tensor whose history went
+stale: a view taken before its base was changed in place still has the old
+history, and using it afterwards raises too. Nothing of this costs anything
+until the first in-place op: `last_write` stays 0 and no node is older.
 """
 from __future__ import annotations
 
@@ -201,9 +205,11 @@ def _names_read(code: Any) -> set:
     instructions = list(dis.get_instructions(code))
     for this, following in zip(instructions, instructions[1:] + [None]):
         if this.opname in _LOADS:
+            names = this.argval if isinstance(this.argval, tuple) else (this.argval,)  # 3.13 loads two at once
+            read.update(names[:-1])
             attribute = following.argval if following is not None and following.opname == "LOAD_ATTR" else None
             if attribute not in _SHAPE_ONLY:
-                read.update(this.argval if isinstance(this.argval, tuple) else (this.argval,))
+                read.add(names[-1])
     for constant in code.co_consts:
         if hasattr(constant, "co_code"):  # a comprehension or inner function: its free names are ours
             read |= _names_read(constant)

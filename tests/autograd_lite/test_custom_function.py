@@ -112,6 +112,8 @@ def test_the_engines_own_primitives_have_apply_too():
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, np.exp([0.0, 1.0]))
     assert EngineCube.apply(2.0).item() == 8.0  # numbers become constants
+    x32 = ag.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    assert ag.elementwise.Mul.apply(x32, 2.0).dtype == np.float32  # in the other input's dtype
 
 
 class WrongCount(ag.Function):

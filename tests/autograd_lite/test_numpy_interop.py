@@ -94,7 +94,7 @@ def test_unsupported_ufuncs_raise_naming_the_ufunc(call, named):
 
 
 def test_out_array_computes_on_the_arrays_and_records_nothing():
-    # issue 11: `p.data -= lr * p.grad` with p.grad a Tensor used to turn p.data into a Tensor
+    # issue 11: `p.data -= lr * p.grad` with p.grad a Tensor used to raise "does not support ufuncs"
     p = ag.tensor([1.0, 2.0], requires_grad=True)
     (p * p).sum().backward()
     array = p.data
