@@ -521,3 +521,41 @@ def test_nothing_is_checked_until_an_in_place_op_or_a_hook_is_used():
         "assert inplace.last_write > 0 and inplace.recorded_writes == 0\n"
     )
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True)
+
+
+STEPS = [  # (in place on h, the same out of place), with w a second input. (An op that saved h before
+    # h changes, as `y = w * h; h.add_(1)`, makes backward raise: tested above.)
+    (lambda h, w: h.add_(w, alpha=0.5), lambda h, w: h + 0.5 * w),
+    (lambda h, w: h.sub_(w), lambda h, w: h - w),
+    (lambda h, w: h.mul_(w), lambda h, w: h * w),
+    (lambda h, w: h.div_(w.abs() + 1), lambda h, w: h / (w.abs() + 1)),
+    (lambda h, w: h.tanh_(), lambda h, w: h.tanh()),
+    (lambda h, w: h.exp_(), lambda h, w: h.exp()),
+    (lambda h, w: h.clamp_(-1.5, 1.5), lambda h, w: h.clip(-1.5, 1.5)),
+    (lambda h, w: h.__setitem__(1, w[0] * 3), lambda h, w: ag.concatenate([h[:1], (w[0] * 3).reshape(1), h[2:]])),
+    (lambda h, w: h[0].mul_(w[1]), lambda h, w: ag.concatenate([(h[0] * w[1]).reshape(1), h[1:]])),
+    (lambda h, w: h.mul_(h), lambda h, w: h * h),
+    (lambda h, w: h.copy_(w.sigmoid()), lambda h, w: w.sigmoid() + 0 * h),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_chains_of_in_place_ops_equal_their_out_of_place_forms(seed):
+    rng = np.random.default_rng(seed)
+    order = rng.integers(0, len(STEPS), size=6)
+    start, other = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+    results = []
+    for in_place in (True, False):
+        x = ag.tensor(start, requires_grad=True)
+        w = ag.tensor(other, requires_grad=True)
+        h = x * 1.0
+        for i in order:
+            changed, replaced = STEPS[i]
+            if in_place:
+                changed(h, w)
+            else:
+                h = replaced(h, w)
+        (h * np.array([1.0, -2.0, 3.0])).sum().backward()
+        results.append((h.data.copy(), x.grad.data, w.grad.data))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
