@@ -29,7 +29,11 @@ from autograd_lite.shapes import (
 )
 from autograd_lite.linalg import bmm, dot, matmul, mm
 from autograd_lite.windows import pad, sliding_windows
-from autograd_lite.graph import Function, enable_grad, is_grad_enabled, name_scope, no_grad
+from autograd_lite.graph import (
+    Function, enable_grad, inference_mode, is_grad_enabled, name_scope, no_grad, set_grad_enabled,
+)
+from autograd_lite import custom  # noqa: F401  (makes Function.apply work)
+from autograd_lite.anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from autograd_lite.backward import grad
 from autograd_lite.gradcheck import GradcheckError, gradcheck, numerical_gradient
 

@@ -9,6 +9,9 @@ on. Its side jobs (pausing the cycle collector, checking a rule's shapes,
 keeping gradients for pictures) are the helpers below it. Freeing the saved
 arrays stays a line in the loop (perf: a call per node cost 0.5% of an nn SGD
 step in callgrind); ops that keep arrays of their own free them in `release`.
+Tensor hooks (hooks.py), the check that no saved array was changed in place
+(inplace.py) and anomaly mode (anomaly.py) are one line each, and cost a test
+per node while unused.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from autograd_lite import forward
+from autograd_lite import anomaly, forward, hooks, inplace
 from autograd_lite.graph import ArrayOrTensor, Function, _state, forward_mode, sum_to
 from autograd_lite.tensor import Tensor, to_array, wrap
 
@@ -160,16 +163,24 @@ def run_backward(
     """
     grads, ready = _start(roots, seeds)
     kept = {}
+    # perf: one test per node until a hook or an in-place op is first used (callgrind: a 784-50-10 nn step
+    # runs 0.05% more instructions than without hooks, the in-place check and anomaly mode)
+    watched = hooks.in_use or inplace.last_write > 0
+    anomaly_mode = anomaly.enabled
     with _Walking(create_graph):
         while ready:
             node = heapq.heappop(ready)[1]
             g = grads.pop(node)
-            if keep and node in keep:
-                kept[node] = g
             if node.saved_inputs is None:
                 raise _freed_error(node)
+            if watched:
+                g = _watched(node, g)
+            if keep and node in keep:
+                kept[node] = g
             y, xs = _saved_as_tensors(node) if create_graph else (node.saved_output, node.saved_inputs)
             input_grads = node.backward(g, y, *xs)
+            if anomaly_mode:
+                anomaly.check_gradients(node, g, input_grads)
             if on_step is not None:
                 on_step(node, g, input_grads)
             for parent, needs_grad, gx, x in zip(node.parents, node.needs_grad, input_grads, xs):
@@ -190,6 +201,8 @@ def run_backward(
                 node.saved_inputs = node.saved_output = None
                 if node.holds_arrays:
                     node.release()
+    if hooks.in_use:
+        hooks.run_leaf_hooks(grads)
     grads.update(kept)
     return grads
 
@@ -231,6 +244,16 @@ class _Walking:
         _state.grad_enabled = self.previous_mode
         if self.collector_was_on:
             gc.enable()
+
+
+def _watched(node: Function, g: ArrayOrTensor) -> ArrayOrTensor:
+    """Before a node's rule: the hooks of its output tensor, and the check that none of the arrays
+    its rule reads was changed in place since the node saved them (else a wrong gradient)."""
+    if node.hooks is not None:
+        g = node.hooks.run(g)
+    if node.sequence < inplace.last_write or inplace.recorded_writes:  # in-place changes may matter
+        inplace.check_node(node)
+    return g
 
 
 def _saved_as_tensors(node: Function) -> tuple[Tensor, list]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from typing import TYPE_CHECKING, Any, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
 import numpy as np
 
@@ -88,6 +88,36 @@ def no_grad(function: Any = None) -> Any:
 def enable_grad(function: Any = None) -> Any:
     """Record the graph again, e.g. inside a `no_grad` block (same three forms)."""
     return _GradMode(True) if function is None else _GradMode(True)(function)
+
+
+class set_grad_enabled(_GradMode):  # noqa: N801  (PyTorch's name; a call as well as a context manager)
+    """Set grad mode now: `ag.set_grad_enabled(False)`; as `with ag.set_grad_enabled(is_training):` it
+    is restored on exit, and as a decorator it applies inside the function only (as in PyTorch)."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(bool(mode))
+        self.previous = _state.grad_enabled
+        _state.grad_enabled = self.enabled
+
+    def __enter__(self) -> None:
+        _state.saved_modes.append(self.previous)  # `with` restores the mode from before the call
+        _state.grad_enabled = self.enabled
+
+    def __call__(self, function: Any) -> Any:
+        _state.grad_enabled = self.previous  # a decorator must not change the mode outside the function
+        return _GradMode(self.enabled)(function)
+
+
+def inference_mode(mode: Any = True) -> Any:
+    """PyTorch's inference mode, which is `no_grad` here (`inference_mode(False)` is `enable_grad`).
+
+    autograd_lite has no separate inference tensors: what inference mode saves
+    in PyTorch (recording the graph) no_grad saves already. The same three
+    forms: `with ag.inference_mode():`, `@ag.inference_mode()`, `@ag.inference_mode`.
+    """
+    if callable(mode):
+        return no_grad(mode)
+    return _GradMode(not mode)
 
 
 # --------------------------------------------------------------------------- name scopes
@@ -170,12 +200,29 @@ class Function:
     __slots__ = (
         "parents", "needs_grad", "saved_inputs", "saved_output", "shape", "dtype", "scope", "sequence", "__dict__",
     )
-    op = "function"
+    op = "function"  # a subclass without its own `op` is drawn under its class name (__init_subclass__)
     holds_arrays = False  # True for ops that keep arrays of their own (index arrays, masks): see release()
     kept_grad: ArrayOrTensor | None = None  # dL/d(output), kept for pictures only with retain_graph=True
     output_tangents: dict | None = None  # forward mode: the output's tangents, {level: tangent} (forward.py)
     has_tangent: tuple | None = None  # forward mode, while jvp runs: per input, is its tangent its own (not zeros)?
     tensor_name: str | None = None  # the output tensor's name, for pictures
+    hooks: Any = None  # the output tensor's register_hook/retain_grad hooks (hooks.py), when it has any
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "op" not in cls.__dict__:
+            cls.op = cls.__name__  # your own op, `class Cube(ag.Function)`, is drawn as "Cube"
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run this op on Tensors and record it: `Cube.apply(x)`.
+
+        Works for both ways of writing an op (custom.py): PyTorch's, with
+        `forward(ctx, ...)`/`backward(ctx, g)` static methods on Tensors, and the
+        engine's own, `forward(self, *arrays)` beside `backward(self, g, y, *xs)`
+        as every built-in primitive (`ag.elementwise.Exp.apply(x)` works too).
+        """
+        return _apply_function(cls, *args)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         """The function itself, on NumPy arrays."""
@@ -191,9 +238,12 @@ class Function:
         Called only when `holds_arrays` is True; what labels need stays (see ArraySummary).
         """
 
-    def jvp(self, tangents: tuple, y: ArrayOrTensor, *xs: ArrayOrTensor) -> ArrayOrTensor:
-        """The chain rule forward: the output's tangent dy, given one tangent dx per input."""
-        raise NotImplementedError(f"forward mode: {self.op} has no jvp rule")
+    def jvp(self, tangents: Sequence[ArrayOrTensor], y: ArrayOrTensor, *xs: ArrayOrTensor) -> ArrayOrTensor:
+        """Forward mode: the output's tangent, given one tangent per input (each primitive has its own)."""
+        raise NotImplementedError(
+            f"forward mode: {self.label()} has no jvp rule; define jvp(self, tangents, y, *xs) beside its "
+            "backward (or a jvp(ctx, *tangents) static method on a PyTorch-style Function)"
+        )
 
     def params(self) -> str:
         """The op's parameters for labels, e.g. 'axis=1'; empty when it has none."""
@@ -222,12 +272,19 @@ class Function:
         self.shape, self.dtype = output.shape, output.dtype
         self.scope = _state.scope
         self.sequence = next(_sequence)
+        if on_record is not None:  # anomaly mode (anomaly.py): remember where the user's code made this node
+            on_record(self)
 
     def __repr__(self) -> str:
         return f"<{self.label()}>"
 
 
 _sequence = itertools.count(1)
+
+# Filled in by the modules that provide them, as graph.py imports nothing from the package:
+# `Function.apply` is custom.apply; `on_record(node)` is set by ag.detect_anomaly() while it is on.
+_apply_function: Callable[..., Any]
+on_record: Callable[[Function], None] | None = None
 
 
 class ArraySummary:

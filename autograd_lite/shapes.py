@@ -102,7 +102,10 @@ class GetItem(Function):
         return f"getitem[{self.params()}]"
 
     def forward(self, x):
-        return x[self.index]
+        picked = x[self.index]
+        if type(picked) is not np.ndarray:  # one element: NumPy's scalar is a copy, x[i, j, ...] the 0-d view
+            picked = x[(self.index if isinstance(self.index, tuple) else (self.index,)) + (Ellipsis,)]
+        return picked  # a view for basic indices, so that u[1].copy_(v) writes into u, as in NumPy
 
     def backward(self, g, y, x):
         """scatter the gradient back to the picked positions (repeated picks add up)"""
@@ -310,8 +313,9 @@ def _format_index(index: Any) -> str:
     return ", ".join(part(p) for p in parts)
 
 
-def _owned_index(index: Any) -> Any:
-    """The index with its Tensors, lists and arrays as arrays of the node's own; floats are rejected.
+def index_argument(index: Any) -> Any:
+    """An index as NumPy takes it (x[index], x[index] = v), its Tensors, lists and arrays as arrays of
+    the node's own; floats are rejected.
 
     Copies, because the caller may change an index array between forward and backward.
     """
@@ -498,7 +502,11 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
-    return apply(GetItem(_owned_index(index)), x)
+    index = index_argument(index)
+    out = apply(GetItem(index), x)
+    if out.data.base is not None:  # a view of x's memory: an in-place change of it goes through x (inplace.py)
+        out._view_of = (x, index)
+    return out
 
 
 def tril(x: Any, diagonal: int = 0) -> Tensor:

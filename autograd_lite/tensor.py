@@ -48,8 +48,8 @@ class Tensor:
     """An n-dimensional array that records the operations applied to it."""
 
     # _tangents: forward mode only, {level: tangent} (forward.py); never set outside a jvp
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_name", "_tangents", "__weakref__")
-    __array_ufunc__ = None  # make `ndarray + Tensor` call Tensor.__radd__ instead of looping in NumPy
+    # _view_of: (base, index) on the views getitem makes, for in-place changes (unset on other tensors)
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_name", "_tangents", "_view_of", "__weakref__")
     __hash__ = object.__hash__  # `==` is elementwise, so hash by identity (tensors as dict keys)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> None:
@@ -216,9 +216,8 @@ class Tensor:
         return self.to(np.bool_)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if copy:  # np.array(t) asks for a copy; NumPy 2 trusts this method to make it
-            return self.data.astype(self.data.dtype if dtype is None else dtype, copy=True)
-        return self.data if dtype is None else self.data.astype(dtype)
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy and array is self.data else array  # np.array(t) copies, np.asarray(t) shares
 
     def __float__(self) -> float:
         return float(self.item())
@@ -316,6 +315,52 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         """x[index] with slices, ints, integer arrays and boolean masks, as in NumPy."""
         return shapes.getitem(self, index)
+
+    # ------------------------------------------------------------------ in place, hooks, NumPy ufuncs
+    # x += y is x.add_(y), and so on: the trailing-underscore methods (add_ mul_ exp_ zero_ fill_ copy_
+    # clamp_ ...) are installed from the table in inplace.py, where the rules and the version check are.
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self.pow_(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """x[index] = value, in the tensor's own array (recorded in the graph when it needs to be)."""
+        inplace.setitem(self, index, value)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place ops have changed this tensor's memory (shared with its views), as in PyTorch."""
+        return inplace.version(self.data)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call hook(grad) with dL/d(self) during backward; a returned Tensor replaces it. Returns a handle
+        whose .remove() unregisters the hook."""
+        return hooks.register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep dL/d(self) in `.grad` during backward, though this is not a leaf."""
+        hooks.retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf whose retain_grad() was called."""
+        return hooks.retains_grad(self)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        # np.exp(t), array * t: the engine's ops, with gradients (interop.py); ndarray + Tensor gets here too
+        return interop.array_ufunc(ufunc, method, *inputs, **kwargs)
 
     # ------------------------------------------------------------------ methods (see the op modules)
     # Each method is the `ag.` function of the same name. Where NumPy says axis=/keepdims= PyTorch
@@ -752,4 +797,4 @@ def _coerce(value: Any, like: Tensor | None) -> Tensor | None:
 
 # The one import cycle, closed here on purpose: Tensor's operators and methods call the op modules,
 # the backward pass and forward mode, which themselves build Tensors (so they import this module, defined by now).
-from autograd_lite import backward, elementwise, forward, linalg, reductions, shapes  # noqa: E402
+from autograd_lite import backward, elementwise, forward, hooks, inplace, interop, linalg, reductions, shapes  # noqa: E402

@@ -145,3 +145,48 @@ def test_one_decorated_function_running_in_two_threads():
     b_may_leave.set()
     threads[1].join(WAIT)
     assert after == {"A": False, "B": True}
+
+
+def test_set_grad_enabled_as_a_call_a_context_manager_and_a_decorator():
+    x = ag.tensor(2.0, requires_grad=True)
+    ag.set_grad_enabled(False)
+    try:
+        assert not ag.is_grad_enabled() and not (x * x).requires_grad
+    finally:
+        ag.set_grad_enabled(True)
+    assert ag.is_grad_enabled()
+    for training in (True, False):
+        with ag.set_grad_enabled(training):
+            assert ag.is_grad_enabled() is training and (x * x).requires_grad is training
+        assert ag.is_grad_enabled()
+
+    @ag.set_grad_enabled(False)
+    def evaluate():
+        return (x * x).requires_grad
+
+    assert ag.is_grad_enabled()  # decorating does not switch the mode outside the function
+    assert evaluate() is False and ag.is_grad_enabled()
+    with ag.no_grad():
+        with ag.set_grad_enabled(True):
+            assert (x * x).requires_grad
+        assert not ag.is_grad_enabled()
+
+
+def test_inference_mode_is_no_grad():
+    x = ag.tensor(2.0, requires_grad=True)
+    with ag.inference_mode():
+        assert not ag.is_grad_enabled() and (x * x).grad_fn is None
+    assert ag.is_grad_enabled()
+
+    @ag.inference_mode()
+    def with_parentheses():
+        return ag.is_grad_enabled()
+
+    @ag.inference_mode
+    def bare():
+        return ag.is_grad_enabled()
+
+    assert with_parentheses() is False and bare() is False and ag.is_grad_enabled()
+    with ag.no_grad():
+        with ag.inference_mode(False):
+            assert ag.is_grad_enabled()

@@ -16,7 +16,7 @@ import pytest
 from conftest import check_jvp, random_array
 
 import autograd_lite as ag
-from autograd_lite import backward, elementwise as ew, forward, func, linalg, reductions as red, shapes, windows
+from autograd_lite import backward, elementwise as ew, forward, func, inplace, linalg, reductions as red, shapes, windows
 from autograd_lite.graph import Function, forward_mode
 from autograd_lite.tensor import apply
 
@@ -118,6 +118,7 @@ CASES += [
     ("contiguous", shapes.Contiguous, arrays(((3, 4), "normal"))),
     ("tril", lambda: shapes.Tril(0), arrays(((2, 3, 4), "normal"))),
     ("triu diagonal=1", lambda: shapes.Triu(1), arrays(((3, 4), "normal"))),
+    ("setitem broadcast value", lambda: inplace.SetItem(slice(1, None)), arrays(((3, 4), "normal"), ((4,), "normal"))),
     ("masked_fill", lambda: shapes.MaskedFill(np.array([[True, False, False, True]])),
      arrays(((3, 4), "normal"), ((), "normal"))),
 ]
