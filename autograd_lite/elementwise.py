@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.graph import ArraySummary, Function
+from autograd_lite.graph import ArraySummary, Function, describe_array
 from autograd_lite.tensor import Tensor, apply, array_of, operand, operands, wrap
 
 
@@ -610,7 +610,7 @@ class Clip(Function):
         self.low, self.high = [ArraySummary(b) if isinstance(b, np.ndarray) else b for b in (self.low, self.high)]
 
     def params(self) -> str:
-        return ", ".join(str(ArraySummary(b) if isinstance(b, np.ndarray) else b) for b in (self.low, self.high))
+        return ", ".join(describe_array(b) if isinstance(b, np.ndarray) else str(b) for b in (self.low, self.high))
 
     def forward(self, x):
         return np.clip(x, self.low, self.high)

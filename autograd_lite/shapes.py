@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, expand, sum_to
+from autograd_lite.graph import ArrayOrTensor, ArraySummary, Function, describe_array, expand, sum_to
 from autograd_lite.tensor import Tensor, apply, array_of, dims, operand, shape_argument
 
 
@@ -133,7 +133,10 @@ class ScatterAdd(Function):
         return _format_index(self.index)
 
     def forward(self, g):
-        out = np.zeros_like(g, shape=self.out_shape, order="C")  # compile: like g, so that a trace sees it
+        if type(g) is np.ndarray:  # perf: np.zeros is a C call, np.zeros_like Python (0.3 us against 3.3)
+            out = np.zeros(self.out_shape, g.dtype)
+        else:  # compile: like g, so that a trace sees it
+            out = np.zeros_like(g, shape=self.out_shape, order="C")
         if _is_basic_index(self.index):
             out[self.index] = g  # perf: basic indexing never repeats a position: no np.add.at (0.8 us vs 2.0)
         else:
@@ -307,7 +310,7 @@ def _format_index(index: Any) -> str:
             return text + (f":{p.step}" if p.step is not None else "")
         if p is Ellipsis:
             return "..."
-        return str(ArraySummary(p)) if isinstance(p, np.ndarray) else repr(p)
+        return describe_array(p) if isinstance(p, np.ndarray) else repr(p)  # an ArraySummary once freed
 
     parts = index if isinstance(index, tuple) else (index,)
     return ", ".join(part(p) for p in parts)
