@@ -198,6 +198,7 @@ def run_backward(
             if retain_graph:
                 _keep_for_pictures(node, g, create_graph, claimed)
             else:  # free the arrays; the structure, shape and dtype stay for pictures of the graph
+                node.freed_shape = y.shape
                 node.saved_inputs = node.saved_output = None
                 if node.holds_arrays:
                     node.release()
