@@ -355,6 +355,9 @@ def expand(g: ArrayOrTensor, shape: tuple) -> ArrayOrTensor:
         return g.broadcast_to(shape)  # a Tensor, under create_graph
     # perf: filling a new array beats np.broadcast_to's setup on small arrays ((32, 1) to (32, 10):
     # 0.5 us against 2.4 us), and gives a writable array
-    out = np.empty_like(g, shape=shape, order="C")  # compile: like g, so that a trace sees it
+    if type(g) is np.ndarray:  # perf: np.empty is a C call, np.empty_like Python (0.75 us against 1.2 per call)
+        out = np.empty(shape, g.dtype)
+    else:  # compile: like g, so that a trace sees it
+        out = np.empty_like(g, shape=shape, order="C")
     out[...] = g
     return out
