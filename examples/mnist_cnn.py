@@ -164,12 +164,10 @@ def train_epoch(model: nn.Module, batches: nn.data.DataLoader, optimizer: Any, d
 
 def draw_graph(model: nn.Module, X: np.ndarray, labels: np.ndarray, path: str) -> list[str]:
     """The graph of one training loss on two images, each module a labelled box; PNG and SVG."""
-    for name, parameter in model.named_parameters():
-        parameter.name = name  # "conv1.weight", ... in the picture
     images = ag.tensor(X[:2], name="images")
     loss = nn.CrossEntropyLoss()(model(images), labels[:2])
     loss.name = "loss"
-    return [ag.viz.draw_graph(loss, path=path, format=fmt, rankdir="TB") for fmt in ("png", "svg")]
+    return [ag.viz.draw_graph(loss, path=path, format=fmt) for fmt in ("png", "svg")]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

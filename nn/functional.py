@@ -522,7 +522,9 @@ def dropout(input: ag.Tensor, p: float = 0.5, training: bool = True) -> ag.Tenso
         return input
     keep = ag.rand(input.shape, dtype=input.dtype) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * (keep.astype(input.dtype) * scale)
+    mask = keep.astype(input.dtype) * scale
+    mask.name = f"dropout mask (p={p:g})"  # what the constant is, in pictures of the graph
+    return input * mask
 
 
 def pad(input: ag.Tensor, pad: Any, mode: str = "constant", value: float | None = 0) -> ag.Tensor:

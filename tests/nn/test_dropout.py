@@ -74,3 +74,11 @@ def test_probability_outside_zero_one_is_an_error(p):
 
 def test_repr():
     assert repr(nn.Dropout()) == "Dropout(p=0.5)"
+
+
+def test_the_mask_is_a_named_constant_for_pictures():
+    x = ag.tensor(np.ones((3, 4)), requires_grad=True)
+    y = F.dropout(x, p=0.25)
+    mask = y.grad_fn.parents[1]  # y = x * mask, the mask a leaf without grad
+    assert mask.name == "dropout mask (p=0.25)" and not mask.requires_grad
+    np.testing.assert_array_equal(y.data, mask.data)  # x is ones: y is the mask itself
