@@ -7,6 +7,8 @@ from dataclasses import dataclass
 NUMPY = "NumPy by hand"
 NUMPY_IN_OUT = "NumPy by hand, x @ W"  # the floor of the raw-ops variant (same layout)
 NUMPY_OUT_IN = "NumPy by hand, x @ W.T"  # the floor of nn and PyTorch (nn.Linear's layout)
+NUMPY_BUFFERED = "NumPy by hand, x @ W.T, out= buffers"  # issue 15's premise: preallocated, in place
+MATRIX_PRODUCTS = "its matrix products alone (a bound)"  # what no replay of the same BLAS calls can beat
 OURS_RAW = "autograd_lite, raw Tensor ops"
 OURS_NN = "autograd_lite + nn"
 REPLAY = "NumPy replaying + nn's array ops"  # diagnostic: the engine's array work without its bookkeeping

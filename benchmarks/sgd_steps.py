@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 import timing
-from contenders import COMPILED, NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW, REPLAY, TORCH, Available
+from contenders import (COMPILED, MATRIX_PRODUCTS, NUMPY_BUFFERED, NUMPY_IN_OUT, NUMPY_OUT_IN, OURS_NN, OURS_RAW,
+                         REPLAY, TORCH, Available)
 from engine_replay import EngineReplay
-from numpy_floor import NumpyMLP
+from numpy_floor import BufferedNumpyMLP, MatrixProducts, NumpyMLP
 from problems import MLPProblem
 from results import Result
 
@@ -49,7 +50,7 @@ def check_same_update(reference: NumpyMLP, model, name: str) -> None:
 
 
 def _engine_models(problem: MLPProblem, available: Available, raw: bool) -> dict:
-    models = {}
+    models = {NUMPY_BUFFERED: (BufferedNumpyMLP(problem, "out_in"), NUMPY_OUT_IN)}
     if available.engine and raw:
         from engine_models import RawMLP
 
@@ -87,10 +88,13 @@ def run(
         del floors[NUMPY_IN_OUT]
     steps = {name: model.step for name, model in floors.items()}
     steps.update({name: model.step for name, (model, _) in others.items()})
+    steps[MATRIX_PRODUCTS] = MatrixProducts(problem).step  # not a step: nothing to check
     seconds = timing.interleaved(steps, repetitions, min_sample_seconds)
 
     micro = {name: s * 1e6 for name, s in seconds.items()}
     results = [Result(section, problem.name, name, micro[name], "µs/step") for name in floors]
     for name, (_, floor) in others.items():
         results.append(Result(section, problem.name, name, micro[name], "µs/step", micro[floor], targets.get(name)))
+    results.append(Result(section, problem.name, MATRIX_PRODUCTS, micro[MATRIX_PRODUCTS], "µs/step",
+                          micro[NUMPY_OUT_IN]))
     return results
