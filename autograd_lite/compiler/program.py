@@ -33,7 +33,7 @@ class Program:
     def __init__(self, tracer: Tracer, inputs: list[int], outputs: list[int]) -> None:
         self.tracer, self.inputs, self.outputs = tracer, inputs, outputs
         values = tracer.values
-        self.live = _live_ops(tracer, set(outputs))
+        self.live = live_ops(tracer, set(outputs))
         self.names = [v.name for v in values]
         self.aliases = _elided_copies(tracer, self.live, set(outputs))
         for copy, original in self.aliases.items():
@@ -253,7 +253,7 @@ def roots(tracer: Tracer, index: int) -> set[int]:
     return found
 
 
-def _live_ops(tracer: Tracer, outputs: set[int]) -> list[int]:
+def live_ops(tracer: Tracer, outputs: set[int]) -> list[int]:
     """Indices of the ops that matter: guards, writes into inputs, and what the outputs need."""
     needed: set[int] = set()
     for index in outputs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd_lite as ag
@@ -179,7 +179,7 @@ COMPOSITION_STEPS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True, database=None)  # the same cases on every run
 @given(steps=st.lists(st.sampled_from(sorted(COMPOSITION_STEPS)), min_size=1, max_size=4),
        shape=st.sampled_from([(3,), (2, 3), (3, 2), ()]), seed=st.integers(0, 2**16))
 def test_jacfwd_equals_jacrev_on_random_compositions(steps, shape, seed):
@@ -190,6 +190,9 @@ def test_jacfwd_equals_jacrev_on_random_compositions(steps, shape, seed):
             x = COMPOSITION_STEPS[step](x)
         return x
 
+    # Where f overflows, 0 * inf = nan lands on a row in forward mode and on a column in reverse
+    # mode (as in PyTorch): both are IEEE arithmetic, so the property is about finite f.
+    assume(np.all(np.isfinite(f(x).data)))
     np.testing.assert_allclose(func.jacfwd(f)(x).data, func.jacrev(f)(x).data, rtol=1e-12, atol=1e-12)
 
 
