@@ -135,7 +135,7 @@ class Program:
             return f"{target} = {this}[{self._index(rest[0])}]"
         if op.target == "__setitem__":
             return f"{this}[{self._index(rest[0])}] = {self._arg(rest[1])}"
-        if op.target == "transpose" and not rest and not op.kwargs:
+        if op.target == "transpose" and rest in ((), (None,)) and not op.kwargs:
             return f"{target} = {this}.T"
         if op.target == "copy" and buffered and buffered[0] is not None:
             return f"{target} = {buffered[0]}; np.copyto({buffered[0]}, {this})"
