@@ -1,12 +1,15 @@
 """ag.compile: compiled steps give eager's numbers bit for bit; the printed program runs; errors are clear."""
 from __future__ import annotations
 
+import resource
+import sys
+
 import numpy as np
 import pytest
 
 import autograd_lite as ag
 import nn
-from autograd_lite.compiler import GuardError, TraceError
+from autograd_lite.compiler import GuardError, TraceError, allocator
 from autograd_lite.tensor import apply
 
 STEPS = 20
@@ -440,3 +443,31 @@ def test_batched_matmul_where_clip_indexing_and_a_0d_parameter_bit_exact():
     assert all(np.array_equal(a.data, b.data) for a, b in zip(eager, compiled))
     assert all(np.array_equal(a, b) for a, b in zip(eager_losses, compiled_losses))
     assert type(compiled[2].grad.data) is np.ndarray and compiled[2].grad.shape == ()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="page-fault counts and glibc's thresholds: Linux")
+def test_a_compiled_loop_over_fresh_batches_does_not_page_fault_every_step():
+    # seed003's loop: a new float64 batch of 100 MNIST images per step, the step itself allocation-free.
+    # With glibc's default thresholds each freed batch went back to the OS: 350 page faults a step.
+    images = np.random.default_rng(0).random((2_000, 784), dtype=np.float32)
+    labels = np.random.default_rng(1).integers(0, 10, 2_000)
+    model = _mlp((784, 50, 10), nn.Sigmoid, np.float64)
+    step = ag.compile(_training_step(model, nn.optim.SGD(model.parameters(), lr=0.1)))
+    rng = np.random.default_rng(2)
+
+    def iterate(count):
+        for _ in range(count):
+            rows = rng.choice(len(images), 100)
+            step(ag.tensor(images[rows].astype(np.float64)), labels[rows])
+
+    iterate(20)  # trace, verify, settle
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    iterate(50)
+    faults_per_step = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 50
+    assert step.traces == 1
+    assert faults_per_step < 20  # a batch is 153 pages
+
+
+def test_the_allocator_thresholds_are_left_alone_when_the_user_set_them(monkeypatch):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
+    assert allocator._set_thresholds() is False
