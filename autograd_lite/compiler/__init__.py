@@ -31,7 +31,11 @@ Inputs of the program, read again on every call (so eager and compiled calls mix
     buffers, Adam's moments and step count, read and updated in place.
 An optimizer's first step creates its state: a trace in which state appears is
 used for that call only (it ran eagerly), and the next call traces again, so the
-first-step branch is never frozen into the program.
+first-step branch is never frozen into the program. The optimizers' settings
+(lr, momentum, betas, ...: everything in their param_groups but the parameters)
+are written into the program as numbers, so they are part of the cache key with
+the input shapes and dtypes: when a scheduler changes the learning rate, the next
+call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped).
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
@@ -55,13 +59,14 @@ give other numbers than eager ones. Refused, in four layers:
   3. a plain array sharing memory with a traced one is never taken as a constant
      (trace.py, Tracer._external);
   4. what NumPy never shows the trace (a plain array indexed with a traced one,
-     .base, the buffer protocol, and Python numbers that change between calls, such
-     as a learning rate) is caught by value: the first replay runs the program on
-     copies of its inputs beside an eager call, and any difference in parameters,
-     state, gradients or the returned value is TraceError (`_Compiled.verify`).
-     The check is done once: what changes only later (a scheduler after many steps)
-     is not seen again, and a first replay on exactly the traced call's inputs (the
-     same arguments, parameters and state) cannot show an array derived from them.
+     .base, the buffer protocol, and Python numbers of fn's own that change between
+     calls, such as a learning rate in a dict that is not an optimizer's) is caught
+     by value: the first replay runs the program on copies of its inputs beside an
+     eager call, and any difference in parameters, state, gradients or the returned
+     value is TraceError (`_Compiled.verify`). The check is done once: such a number
+     that changes only later is not seen again (an optimizer's are: see above), and
+     a first replay on exactly the traced call's inputs (the same arguments,
+     parameters and state) cannot show an array derived from them.
 Returned Tensors/arrays are fresh copies on every call; each parameter's `.grad`
 after a call holds that call's gradient in a buffer the next call overwrites.
 """
@@ -73,11 +78,13 @@ import numpy as np
 
 from autograd_lite.compiler.allocator import keep_freed_memory
 from autograd_lite.compiler.program import GuardError
-from autograd_lite.compiler.session import Recorded, trace
+from autograd_lite.compiler.session import Recorded, hyperparameters, optimizers_of, trace
 from autograd_lite.compiler.trace import TraceError
 from autograd_lite.tensor import Tensor, wrap
 
 __all__ = ["compile", "CompiledStep", "TraceError", "GuardError"]
+
+MAX_PROGRAMS = 8  # programs kept per step; the oldest is dropped (a learning rate changed every step traces anew)
 
 
 def compile(fn: Callable) -> CompiledStep:  # noqa: A001  (ag.compile, as torch.compile)
@@ -94,6 +101,7 @@ class CompiledStep:
     def __init__(self, fn: Callable) -> None:
         self.fn = fn
         self.programs: dict[tuple, _Compiled] = {}
+        self.optimizers: list | None = None  # found on the first call: their settings are part of the key
         self.arity: int | None = None
         self.kinds: tuple | None = None
         self.traces = 0
@@ -101,7 +109,7 @@ class CompiledStep:
 
     @property
     def cache_size(self) -> int:
-        """How many programs are cached (one per distinct input shapes and dtypes)."""
+        """How many programs are cached (one per input shapes and dtypes, and optimizer settings such as lr)."""
         return len(self.programs)
 
     @property
@@ -140,6 +148,8 @@ class CompiledStep:
         recorded, result = trace(self.fn, args)
         self.traces += 1
         if recorded is not None:
+            if len(self.programs) >= MAX_PROGRAMS:
+                del self.programs[next(iter(self.programs))]
             self.programs[key] = _Compiled(recorded)
         return result
 
@@ -147,6 +157,7 @@ class CompiledStep:
         if self.arity is None:
             self.arity = len(args)
             self.kinds = tuple(_kind(a) for a in args)
+            self.optimizers = optimizers_of(self.fn, args)
         elif len(args) != self.arity:
             raise TypeError(f"ag.compile: this step was traced with {self.arity} inputs, called with {len(args)}")
         key = []
@@ -161,7 +172,7 @@ class CompiledStep:
                                 + (f" (it was a {self.kinds[position]} when traced)" if self.kinds else "")
                                 + "; compiled steps take Tensors, NumPy arrays and Python numbers")
             key.append((type(args[position]) is Tensor, a.shape, a.dtype, a.flags.c_contiguous))
-        return tuple(key)
+        return (*key, hyperparameters(self.optimizers))
 
 def _kind(a: Any) -> str:
     return "Tensor" if isinstance(a, Tensor) else type(a).__name__

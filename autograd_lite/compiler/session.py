@@ -162,7 +162,7 @@ def _patched_modules() -> list:
     return [m for m in list(sys.modules.values()) if getattr(m, "__dict__", {}).get("apply") is tensor_module.apply]
 
 
-def _optimizers(fn: Callable, args: tuple) -> list:
+def optimizers_of(fn: Callable, args: tuple) -> list:
     """Optimizers (objects with param_groups and state) that fn can reach by name."""
     candidates: list = list(args)
     candidates.append(getattr(fn, "__self__", None))
@@ -188,6 +188,16 @@ def _optimizers(fn: Callable, args: tuple) -> list:
     return found
 
 
+def hyperparameters(optimizers: list) -> tuple:
+    """Every setting of every parameter group but its parameters (lr, momentum, betas, ...).
+
+    The program holds them as numbers written into its code, so they are part of the
+    cache key: a scheduler that changes the learning rate makes the next call trace again.
+    """
+    return tuple(tuple(tuple(v) if isinstance(v, list) else v for k, v in group.items() if k != "params")
+                 for optimizer in optimizers for group in optimizer.param_groups)
+
+
 def _state_snapshot(optimizers: list) -> list:
     return [[(id(s), tuple(s)) for s in o.state.values() if s] for o in optimizers]  # (empty dicts: nothing)
 
@@ -206,7 +216,7 @@ def trace(fn: Callable, args: tuple) -> tuple[Recorded | None, Any]:
             traced_args.append(tracer.adopt(a, ("arg", position), names[position]))
         else:
             traced_args.append(a)
-    optimizers = _optimizers(fn, args)
+    optimizers = optimizers_of(fn, args)
     for optimizer in optimizers:
         for param, state in optimizer.state.items():
             for key, value in list(state.items()):

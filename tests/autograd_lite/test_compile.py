@@ -9,6 +9,7 @@ import pytest
 
 import autograd_lite as ag
 import nn
+from autograd_lite import compiler
 from autograd_lite.compiler import GuardError, TraceError, allocator
 from autograd_lite.tensor import apply
 
@@ -362,18 +363,61 @@ def test_a_plain_array_indexed_with_traced_labels_is_refused_on_the_first_replay
     assert compiled.cache_size == 0
 
 
-def test_a_learning_rate_changed_between_calls_is_refused_on_the_first_replay():
+def test_a_python_number_changed_between_calls_is_refused_on_the_first_replay():
     model = _mlp((4, 3), nn.Tanh, np.float64)
-    opt = nn.optim.SGD(model.parameters(), lr=0.1)
-    compiled = ag.compile(_training_step(model, opt))
+    settings = {"lr": 0.1}  # a learning rate the step reads from a dict of its own: the program holds 0.1
+
+    def step(x, y):
+        for p in model.parameters():
+            p.grad = None
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        with ag.no_grad():
+            for p in model.parameters():
+                p -= settings["lr"] * p.grad
+        return loss
+
+    compiled = ag.compile(step)
     x, y = ag.tensor(np.ones((2, 4))), ag.tensor(np.array([0, 2]))
     compiled(x, y)
-    opt.param_groups[0]["lr"] = 0.05  # as a scheduler would: the program holds 0.1
+    settings["lr"] = 0.05
     before = [p.data.copy() for p in model.parameters()]
     with pytest.raises(TraceError, match="linear0_weight.*differ"):
         compiled(x, y)
     # the refused call ran eagerly, with the new learning rate
     assert np.array_equal(model[0].bias.data, before[1] - 0.05 * model[0].bias.grad.data)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_a_scheduler_changing_the_learning_rate_traces_again_and_stays_bit_exact(optimizer):
+    def run(compiled):
+        model = _mlp((6, 5, 3), nn.Tanh, np.float64)
+        opt = OPTIMIZERS[optimizer](model.parameters())
+        scheduler = nn.optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
+        step = _training_step(model, opt)
+        run_step = ag.compile(step) if compiled else step
+        for x, y in _batches(4, 6, 3, np.float64)[:12]:
+            run_step(ag.tensor(x), ag.tensor(y))
+            scheduler.step()
+        return model, run_step
+
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert step.cache_size == 3  # lr, lr/2, lr/4: one program each
+    assert step.traces == (4 if optimizer != "sgd" else 3)  # momentum and Adam create their state first
+
+
+def test_the_cache_keeps_the_newest_programs():
+    model = _mlp((3, 2), nn.Tanh, np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    step = ag.compile(_training_step(model, opt))
+    x, y = ag.tensor(np.ones((2, 3))), ag.tensor(np.array([0, 1]))
+    for k in range(compiler.MAX_PROGRAMS + 3):
+        opt.param_groups[0]["lr"] = 0.1 / (k + 1)
+        step(x, y)
+    assert step.cache_size == compiler.MAX_PROGRAMS
+    assert step.traces == compiler.MAX_PROGRAMS + 3
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
