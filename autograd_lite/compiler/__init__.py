@@ -36,6 +36,8 @@ first-step branch is never frozen into the program. The optimizers' settings
 are written into the program as numbers, so they are part of the cache key with
 the input shapes and dtypes: when a scheduler changes the learning rate, the next
 call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped).
+So are the `training` flags of the modules fn reaches (model.eval() changes the
+branches BatchNorm and Dropout take) and whether gradients are enabled.
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
@@ -78,7 +80,8 @@ import numpy as np
 
 from autograd_lite.compiler.allocator import keep_freed_memory
 from autograd_lite.compiler.program import GuardError
-from autograd_lite.compiler.session import Recorded, hyperparameters, optimizers_of, trace
+from autograd_lite.compiler.session import Recorded, hyperparameters, modules_of, optimizers_of, trace
+from autograd_lite.graph import is_grad_enabled
 from autograd_lite.compiler.trace import TraceError
 from autograd_lite.tensor import Tensor, wrap
 
@@ -101,7 +104,8 @@ class CompiledStep:
     def __init__(self, fn: Callable) -> None:
         self.fn = fn
         self.programs: dict[tuple, _Compiled] = {}
-        self.optimizers: list | None = None  # found on the first call: their settings are part of the key
+        self.optimizers: list = []  # found on the first call: their settings are part of the key,
+        self.modules: list = []  # and so are the modules' training flags
         self.arity: int | None = None
         self.kinds: tuple | None = None
         self.traces = 0
@@ -157,7 +161,7 @@ class CompiledStep:
         if self.arity is None:
             self.arity = len(args)
             self.kinds = tuple(_kind(a) for a in args)
-            self.optimizers = optimizers_of(self.fn, args)
+            self.optimizers, self.modules = optimizers_of(self.fn, args), modules_of(self.fn, args)
         elif len(args) != self.arity:
             raise TypeError(f"ag.compile: this step was traced with {self.arity} inputs, called with {len(args)}")
         key = []
@@ -172,7 +176,7 @@ class CompiledStep:
                                 + (f" (it was a {self.kinds[position]} when traced)" if self.kinds else "")
                                 + "; compiled steps take Tensors, NumPy arrays and Python numbers")
             key.append((type(args[position]) is Tensor, a.shape, a.dtype, a.flags.c_contiguous))
-        return (*key, hyperparameters(self.optimizers))
+        return (*key, hyperparameters(self.optimizers), tuple(m.training for m in self.modules), is_grad_enabled())
 
 def _kind(a: Any) -> str:
     return "Tensor" if isinstance(a, Tensor) else type(a).__name__

@@ -162,8 +162,8 @@ def _patched_modules() -> list:
     return [m for m in list(sys.modules.values()) if getattr(m, "__dict__", {}).get("apply") is tensor_module.apply]
 
 
-def optimizers_of(fn: Callable, args: tuple) -> list:
-    """Optimizers (objects with param_groups and state) that fn can reach by name."""
+def _reachable(fn: Callable, args: tuple) -> list:
+    """The objects fn can reach by name: its arguments, `self`, closure and globals, and their attributes."""
     candidates: list = list(args)
     candidates.append(getattr(fn, "__self__", None))
     for cell in getattr(fn, "__closure__", None) or ():
@@ -180,11 +180,31 @@ def optimizers_of(fn: Callable, args: tuple) -> list:
         candidates += [fn.__globals__[n] for n in names if n in fn.__globals__]
     found, seen = [], set()
     for c in candidates + [v for c in candidates for v in getattr(c, "__dict__", {}).values()]:
-        if id(c) in seen:
-            continue
-        seen.add(id(c))
-        if isinstance(getattr(c, "param_groups", None), list) and hasattr(getattr(c, "state", None), "items"):
+        if id(c) not in seen:
+            seen.add(id(c))
             found.append(c)
+    return found
+
+
+def optimizers_of(fn: Callable, args: tuple) -> list:
+    """Optimizers (objects with param_groups and state) that fn can reach by name."""
+    return [c for c in _reachable(fn, args)
+            if isinstance(getattr(c, "param_groups", None), list) and hasattr(getattr(c, "state", None), "items")]
+
+
+def modules_of(fn: Callable, args: tuple) -> list:
+    """Every module (an object with `training` and `modules()`) inside the ones fn can reach by name.
+
+    Their `training` flags choose Python branches (BatchNorm's batch statistics, Dropout) that
+    the trace cannot see, so they are part of the cache key: model.eval() traces again.
+    """
+    found, seen = [], set()
+    for c in _reachable(fn, args):
+        if isinstance(getattr(c, "training", None), bool) and callable(getattr(c, "modules", None)):
+            for module in c.modules():
+                if id(module) not in seen:
+                    seen.add(id(module))
+                    found.append(module)
     return found
 
 

@@ -515,3 +515,28 @@ def test_a_compiled_loop_over_fresh_batches_does_not_page_fault_every_step():
 def test_the_allocator_thresholds_are_left_alone_when_the_user_set_them(monkeypatch):
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "131072")
     assert allocator._set_thresholds() is False
+
+
+def test_model_eval_traces_again():
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    forward = ag.compile(lambda x: model(x))
+    x = ag.tensor(np.random.default_rng(0).random((5, 3)))
+    for _ in range(3):
+        forward(x)  # training mode: batch statistics, running statistics updated
+    model.eval()
+    expected = model(x).data.copy()
+    assert np.array_equal(forward(x).data, expected)  # the running statistics, as eager
+    assert forward.traces == 2 and forward.cache_size == 2
+
+
+def test_a_training_step_called_under_no_grad_behaves_as_eager():
+    model = _mlp((3, 2), nn.Tanh, np.float64)
+    step = ag.compile(_training_step(model, nn.optim.SGD(model.parameters(), lr=0.1)))
+    x, y = ag.tensor(np.ones((2, 3))), ag.tensor(np.array([0, 1]))
+    for _ in range(3):
+        step(x, y)
+    before = [p.data.copy() for p in model.parameters()]
+    with ag.no_grad(), pytest.raises(RuntimeError, match="does not require grad"):
+        step(x, y)
+    assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
