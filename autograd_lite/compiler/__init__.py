@@ -167,6 +167,7 @@ class CompiledStep:
         key = []
         for position, a in enumerate(args):
             if isinstance(a, Tensor):
+                key.append(a.requires_grad)  # an input that wants its gradient traces again
                 a = a.data
             elif not isinstance(a, np.ndarray):
                 if isinstance(a, (bool, int, float, type(None), str)):

@@ -540,3 +540,23 @@ def test_a_training_step_called_under_no_grad_behaves_as_eager():
     with ag.no_grad(), pytest.raises(RuntimeError, match="does not require grad"):
         step(x, y)
     assert all(np.array_equal(p.data, b) for p, b in zip(model.parameters(), before))
+
+
+def test_an_input_that_now_requires_grad_traces_again_and_gets_its_gradient():
+    w = ag.tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+
+    def step(x):
+        w.grad = None
+        loss = (ag.tanh(x * w) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = ag.compile(step)
+    for _ in range(3):
+        compiled(ag.tensor(np.array([0.3, 0.2, 0.1])))
+    x = ag.tensor(np.array([0.3, 0.2, 0.1]), requires_grad=True)
+    compiled(x)
+    y = ag.tensor(x.data.copy(), requires_grad=True)
+    step(y)
+    assert x.grad is not None and np.array_equal(x.grad.data, y.grad.data)
+    assert compiled.traces == 2
