@@ -37,7 +37,10 @@ are written into the program as numbers, so they are part of the cache key with
 the input shapes and dtypes: when a scheduler changes the learning rate, the next
 call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped).
 So are the `training` flags of the modules fn reaches (model.eval() changes the
-branches BatchNorm and Dropout take) and whether gradients are enabled.
+branches BatchNorm and Dropout take) and whether gradients are enabled. Which
+parameters have a `.grad` when a call starts is the last part of the key: a program
+traced when they had none is checked beside an eager call the first time they do,
+and shared if fn resets them (zero_grad) or traced anew if it accumulates into them.
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
@@ -80,7 +83,8 @@ import numpy as np
 
 from autograd_lite.compiler.allocator import keep_freed_memory
 from autograd_lite.compiler.program import GuardError
-from autograd_lite.compiler.session import Recorded, hyperparameters, modules_of, optimizers_of, trace
+from autograd_lite.compiler.session import (Recorded, hyperparameters, modules_of, optimizers_of, parameters_of,
+                                            trace)
 from autograd_lite.graph import is_grad_enabled
 from autograd_lite.compiler.trace import TraceError
 from autograd_lite.tensor import Tensor, wrap
@@ -103,9 +107,11 @@ class CompiledStep:
 
     def __init__(self, fn: Callable) -> None:
         self.fn = fn
-        self.programs: dict[tuple, _Compiled] = {}
+        self.programs: dict[tuple, _Compiled] = {}  # (inputs and settings, which .grads are None) -> program
+        self.unshared: set[tuple] = set()  # keys whose calls a program traced with other .grads disagreed with
         self.optimizers: list = []  # found on the first call: their settings are part of the key,
-        self.modules: list = []  # and so are the modules' training flags
+        self.modules: list = []  # and so are the modules' training flags,
+        self.parameters: list = []  # and which of their parameters have a .grad (see __call__)
         self.arity: int | None = None
         self.kinds: tuple | None = None
         self.traces = 0
@@ -114,7 +120,7 @@ class CompiledStep:
     @property
     def cache_size(self) -> int:
         """How many programs are cached (one per input shapes and dtypes, and optimizer settings such as lr)."""
-        return len(self.programs)
+        return len({id(c) for c in self.programs.values()})
 
     @property
     def constants(self) -> dict[str, np.ndarray]:
@@ -139,7 +145,8 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError("ag.compile: a compiled step takes positional arguments only")
-        key = self._key(args)
+        base = self._key(args)
+        key = (base, tuple(p.grad is None for p in self.parameters))
         compiled = self.programs.get(key)
         if compiled is not None and compiled.verified:
             return compiled.run(args)
@@ -149,10 +156,19 @@ class CompiledStep:
             except TraceError:
                 del self.programs[key]
                 raise
+        sibling = None if key in self.unshared else next(
+            (c for (b, _), c in reversed(self.programs.items()) if b == base), None)
+        if sibling is not None:  # the same call, but other parameters have a .grad when it starts:
+            same, result = sibling.agrees(self.fn, args)  # does fn reset them (zero_grad), or accumulate?
+            if same:
+                self.programs[key] = sibling
+            else:
+                self.unshared.add(key)  # the next such call traces a program of its own
+            return result
         recorded, result = trace(self.fn, args)
         self.traces += 1
         if recorded is not None:
-            if len(self.programs) >= MAX_PROGRAMS:
+            while self.cache_size >= MAX_PROGRAMS:
                 del self.programs[next(iter(self.programs))]
             self.programs[key] = _Compiled(recorded)
         return result
@@ -162,6 +178,7 @@ class CompiledStep:
             self.arity = len(args)
             self.kinds = tuple(_kind(a) for a in args)
             self.optimizers, self.modules = optimizers_of(self.fn, args), modules_of(self.fn, args)
+            self.parameters = parameters_of(self.optimizers, self.modules)
         elif len(args) != self.arity:
             raise TypeError(f"ag.compile: this step was traced with {self.arity} inputs, called with {len(args)}")
         key = []
@@ -200,6 +217,26 @@ class _Compiled:
         (An array computed around the trace from inputs that are the same as on the traced call
         cannot differ, so a first replay that repeats the traced call exactly proves less.)
         """
+        differ, result = self._differences(fn, args)
+        if differ:
+            raise TraceError(f"ag.compile: on its first replay the program gave other numbers than eager "
+                             f"execution ({', '.join(differ)} differ). fn computes something the trace does not "
+                             "record: an array read around it (a plain array indexed with a traced one, .base, "
+                             "a view as np.ndarray) or a Python value that changed between the calls (a learning "
+                             "rate, a counter), which the program would freeze. This call ran eagerly")
+        self.verified = True
+        return result
+
+    def agrees(self, fn: Callable, args: tuple) -> tuple[bool, Any]:
+        """Whether the program gives this call's eager numbers (it ran eagerly: its result is returned)."""
+        try:
+            differ, result = self._differences(fn, args)
+        except GuardError:  # a .grad it reads is None now, or a branch goes the other way: not this program
+            return False, fn(*args)
+        self.verified = self.verified or not differ
+        return not differ, result
+
+    def _differences(self, fn: Callable, args: tuple) -> tuple[list[str], Any]:
         copies = [a.copy(order="K") for a in self.inputs(args)]
         results = self.function(*copies)
         result = fn(*args)
@@ -209,14 +246,7 @@ class _Compiled:
         differ += [names[self.program.outputs[position]] for tensor, position in self.grads
                    if tensor.grad is None or not _same(results[position], tensor.grad.data)]
         differ += _returned_differences(self.returned, results, result)
-        if differ:
-            raise TraceError(f"ag.compile: on its first replay the program gave other numbers than eager "
-                             f"execution ({', '.join(differ)} differ). fn computes something the trace does not "
-                             "record: an array read around it (a plain array indexed with a traced one, .base, "
-                             "a view as np.ndarray) or a Python value that changed between the calls (a learning "
-                             "rate, a counter), which the program would freeze. This call ran eagerly")
-        self.verified = True
-        return result
+        return differ, result
 
     def run(self, args: tuple) -> Any:
         results = self.function(*self.inputs(args))

@@ -208,6 +208,23 @@ def modules_of(fn: Callable, args: tuple) -> list:
     return found
 
 
+def parameters_of(optimizers: list, modules: list) -> list:
+    """The parameters of those optimizers and modules, once each.
+
+    Whether each has a `.grad` when a call starts decides what backward does with it
+    (accumulate into it, or make it), so that is part of the cache key too: a loop that
+    accumulates gradients over several calls before an optimizer step gets one program
+    for the first call after zero_grad and one for the others.
+    """
+    found, seen = [], set()
+    tensors = [t for o in optimizers for group in o.param_groups for t in group["params"]]
+    for t in tensors + [t for m in modules for t in m.parameters(recurse=False)]:
+        if id(t) not in seen:
+            seen.add(id(t))
+            found.append(t)
+    return found
+
+
 def hyperparameters(optimizers: list) -> tuple:
     """Every setting of every parameter group but its parameters (lr, momentum, betas, ...).
 

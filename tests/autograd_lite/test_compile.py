@@ -379,6 +379,7 @@ def test_a_python_number_changed_between_calls_is_refused_on_the_first_replay():
 
     compiled = ag.compile(step)
     x, y = ag.tensor(np.ones((2, 4))), ag.tensor(np.array([0, 2]))
+    step(x, y)  # an eager step first: the traced call and its first replay both start with .grads
     compiled(x, y)
     settings["lr"] = 0.05
     before = [p.data.copy() for p in model.parameters()]
@@ -560,3 +561,28 @@ def test_an_input_that_now_requires_grad_traces_again_and_gets_its_gradient():
     step(y)
     assert x.grad is not None and np.array_equal(x.grad.data, y.grad.data)
     assert compiled.traces == 2
+
+
+@pytest.mark.parametrize("every", [2, 3])
+def test_gradients_accumulated_over_calls_before_each_optimizer_step_are_bit_exact(every):
+    def run(compiled):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        opt = nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def accumulate(x, y):  # backward only: .grads add up over calls, as in PyTorch
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+
+        step = ag.compile(accumulate) if compiled else accumulate
+        for i, (x, y) in enumerate(_batches(2, 4, 3, np.float64)):
+            step(ag.tensor(x), ag.tensor(y))
+            if i % every == every - 1:
+                opt.step()
+                opt.zero_grad()
+        return model, step
+
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert step.cache_size == 2  # the first call after zero_grad makes the .grads, the others add to them
