@@ -35,7 +35,8 @@ first-step branch is never frozen into the program. The optimizers' settings
 (lr, momentum, betas, ...: everything in their param_groups but the parameters)
 are written into the program as numbers, so they are part of the cache key with
 the input shapes and dtypes: when a scheduler changes the learning rate, the next
-call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped).
+call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped;
+after TRACE_LIMIT traces, a warning, and calls matching no kept program run eagerly).
 So are the `training` flags of the modules fn reaches (model.eval() changes the
 branches BatchNorm and Dropout take) and whether gradients are enabled. Which
 parameters have a `.grad` when a call starts is the last part of the key: a program
@@ -77,6 +78,7 @@ after a call holds that call's gradient in a buffer the next call overwrites.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -91,7 +93,8 @@ from autograd_lite.tensor import Tensor, wrap
 
 __all__ = ["compile", "CompiledStep", "TraceError", "GuardError"]
 
-MAX_PROGRAMS = 8  # programs kept per step; the oldest is dropped (a learning rate changed every step traces anew)
+MAX_PROGRAMS = 8  # programs kept per step; the oldest is dropped
+TRACE_LIMIT = 16  # after this many traces, calls that match no kept program run eagerly (as torch.compile does)
 
 
 def compile(fn: Callable) -> CompiledStep:  # noqa: A001  (ag.compile, as torch.compile)
@@ -115,6 +118,7 @@ class CompiledStep:
         self.arity: int | None = None
         self.kinds: tuple | None = None
         self.traces = 0
+        self.eager_from_now = False  # set (with a warning) once TRACE_LIMIT traces were not enough
         self.__doc__ = getattr(fn, "__doc__", None)
 
     @property
@@ -165,6 +169,15 @@ class CompiledStep:
             else:
                 self.unshared.add(key)  # the next such call traces a program of its own
             return result
+        if self.traces >= TRACE_LIMIT:  # tracing costs more than an eager call: stop when it never settles
+            if not self.eager_from_now:
+                self.eager_from_now = True
+                warnings.warn(f"ag.compile: {getattr(self.fn, '__name__', 'fn')} was traced {TRACE_LIMIT} times: "
+                              "something in the cache key changes between calls (input shapes or dtypes, an "
+                              "optimizer's lr changed by a scheduler every step, a module's training flag, "
+                              f"which .grads exist). Calls that match none of the {self.cache_size} kept "
+                              "programs now run eagerly", RuntimeWarning, stacklevel=2)
+            return self.fn(*args)
         recorded, result = trace(self.fn, args)
         self.traces += 1
         if recorded is not None:

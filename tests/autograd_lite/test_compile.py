@@ -586,3 +586,22 @@ def test_gradients_accumulated_over_calls_before_each_optimizer_step_are_bit_exa
     for p, q in zip(eager.parameters(), compiled.parameters()):
         assert np.array_equal(p.data, q.data)
     assert step.cache_size == 2  # the first call after zero_grad makes the .grads, the others add to them
+
+
+def test_a_key_that_never_settles_falls_back_to_eager_with_one_warning():
+    model = _mlp((3, 2), nn.Tanh, np.float64)
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    step = ag.compile(_training_step(model, opt))
+    twin = _mlp((3, 2), nn.Tanh, np.float64)
+    twin_opt = nn.optim.SGD(twin.parameters(), lr=0.1)
+    eager = _training_step(twin, twin_opt)
+    x, y = ag.tensor(np.ones((2, 3))), ag.tensor(np.array([0, 1]))
+    with pytest.warns(RuntimeWarning, match="traced 16 times") as warned:
+        for k in range(compiler.TRACE_LIMIT + 5):
+            opt.param_groups[0]["lr"] = twin_opt.param_groups[0]["lr"] = 0.1 / (k + 1)  # a new lr every step
+            step(x, y)
+            eager(x, y)
+    assert len(warned) == 1
+    assert step.traces == compiler.TRACE_LIMIT and step.eager_from_now
+    for p, q in zip(model.parameters(), twin.parameters()):
+        assert np.array_equal(p.data, q.data)
