@@ -738,7 +738,9 @@ def operand(value: Any, op: str, like: Tensor | None = None) -> Tensor:
     (float32 * 2.0 stays float32), as in PyTorch; arrays keep their dtype
     (NumPy's promotion rules then apply).
     """
-    tensor = value if isinstance(value, Tensor) else _coerce(value, like)
+    if isinstance(value, Tensor):
+        return value
+    tensor = _coerce(value, like)
     if tensor is None:
         raise TypeError(f"{op}: unsupported operand type {type(value).__name__}")
     return tensor
