@@ -163,7 +163,7 @@ def _patched_modules() -> list:
 
 
 def _reachable(fn: Callable, args: tuple) -> list:
-    """The objects fn can reach by name: its arguments, `self`, closure and globals, and their attributes."""
+    """What fn can reach by name: its arguments, `self`, closure and globals, their attributes, list items."""
     candidates: list = list(args)
     candidates.append(getattr(fn, "__self__", None))
     for cell in getattr(fn, "__closure__", None) or ():
@@ -178,8 +178,11 @@ def _reachable(fn: Callable, args: tuple) -> list:
             if hasattr(const, "co_names"):
                 names |= set(const.co_names)
         candidates += [fn.__globals__[n] for n in names if n in fn.__globals__]
+    candidates += [v for c in candidates for v in getattr(c, "__dict__", {}).values()]
+    candidates += [v for c in candidates if isinstance(c, (list, tuple)) for v in c]  # self.layers = [...]
+    candidates += [v for c in candidates if isinstance(c, dict) for v in c.values()]
     found, seen = [], set()
-    for c in candidates + [v for c in candidates for v in getattr(c, "__dict__", {}).values()]:
+    for c in candidates:
         if id(c) not in seen:
             seen.add(id(c))
             found.append(c)
