@@ -150,7 +150,7 @@ class CompiledStep:
         if kwargs:
             raise TypeError("ag.compile: a compiled step takes positional arguments only")
         base = self._key(args)
-        key = (base, tuple(p.grad is None for p in self.parameters))
+        key = (base, tuple([p.grad is None for p in self.parameters]))
         compiled = self.programs.get(key)
         if compiled is not None and compiled.verified:
             return compiled.run(args)
@@ -207,7 +207,10 @@ class CompiledStep:
                                 + (f" (it was a {self.kinds[position]} when traced)" if self.kinds else "")
                                 + "; compiled steps take Tensors, NumPy arrays and Python numbers")
             key.append((type(args[position]) is Tensor, a.shape, a.dtype, a.flags.c_contiguous))
-        return (*key, hyperparameters(self.optimizers), tuple(m.training for m in self.modules), is_grad_enabled())
+        if self.optimizers or self.modules:
+            key += [hyperparameters(self.optimizers), tuple([m.training for m in self.modules])]
+        key.append(is_grad_enabled())
+        return tuple(key)
 
 def _kind(a: Any) -> str:
     return "Tensor" if isinstance(a, Tensor) else type(a).__name__
