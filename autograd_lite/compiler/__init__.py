@@ -162,22 +162,10 @@ class CompiledStep:
                 raise
         sibling = None if key in self.unshared else next(
             (c for (b, _), c in reversed(self.programs.items()) if b == base), None)
-        if sibling is not None:  # the same call, but other parameters have a .grad when it starts:
-            same, result = sibling.agrees(self.fn, args)  # does fn reset them (zero_grad), or accumulate?
-            if same:
-                self.programs[key] = sibling
-            else:
-                self.unshared.add(key)  # the next such call traces a program of its own
-            return result
-        if self.traces >= TRACE_LIMIT:  # tracing costs more than an eager call: stop when it never settles
-            if not self.eager_from_now:
-                self.eager_from_now = True
-                warnings.warn(f"ag.compile: {getattr(self.fn, '__name__', 'fn')} was traced {TRACE_LIMIT} times: "
-                              "something in the cache key changes between calls (input shapes or dtypes, an "
-                              "optimizer's lr changed by a scheduler every step, a module's training flag, "
-                              f"which .grads exist). Calls that match none of the {self.cache_size} kept "
-                              "programs now run eagerly", RuntimeWarning, stacklevel=2)
-            return self.fn(*args)
+        if sibling is not None:
+            return self._share(sibling, key, args)
+        if self.traces >= TRACE_LIMIT:
+            return self._give_up(args)
         recorded, result = trace(self.fn, args)
         self.traces += 1
         if recorded is not None:
@@ -185,6 +173,30 @@ class CompiledStep:
                 del self.programs[next(iter(self.programs))]
             self.programs[key] = _Compiled(recorded)
         return result
+
+    def _share(self, sibling: _Compiled, key: tuple, args: tuple) -> Any:
+        """The same call as sibling's, but other parameters have a .grad when it starts.
+
+        Does fn reset them (zero_grad: then sibling's program fits), or accumulate into them?
+        Run it beside an eager call and see.
+        """
+        same, result = sibling.agrees(self.fn, args)
+        if same:
+            self.programs[key] = sibling
+        else:
+            self.unshared.add(key)  # the next such call traces a program of its own
+        return result
+
+    def _give_up(self, args: tuple) -> Any:
+        """Tracing costs more than an eager call: when the key never settles, stop (as torch.compile does)."""
+        if not self.eager_from_now:
+            self.eager_from_now = True
+            warnings.warn(f"ag.compile: {getattr(self.fn, '__name__', 'fn')} was traced {TRACE_LIMIT} times: "
+                          "something in the cache key changes between calls (input shapes or dtypes, an "
+                          "optimizer's lr changed by a scheduler every step, a module's training flag, "
+                          f"which .grads exist). Calls that match none of the {self.cache_size} kept "
+                          "programs now run eagerly", RuntimeWarning, stacklevel=3)
+        return self.fn(*args)
 
     def _key(self, args: tuple) -> tuple:
         if self.arity is None:
@@ -212,8 +224,10 @@ class CompiledStep:
         key.append(is_grad_enabled())
         return tuple(key)
 
+
 def _kind(a: Any) -> str:
     return "Tensor" if isinstance(a, Tensor) else type(a).__name__
+
 
 class _Compiled:
     """A planned program and how to feed it: where each input comes from, where each output goes."""
