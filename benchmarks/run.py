@@ -21,6 +21,8 @@ BLAS timings turn bimodal (threads wait for a busy core). More threads make the
 NumPy floor faster and every engine's ratio worse: `--threads 2` shows by how much.
 `--clock cpu` measures process CPU time instead of wall time, for a shared machine
 (with one thread the two agree when the machine is otherwise idle).
+glibc's heap thresholds are fixed for the whole run, at the values ag.compile sets
+(run.py restarts itself with MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ set).
 """
 from __future__ import annotations
 
@@ -33,6 +35,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# glibc's heap thresholds, as ag.compile sets them (autograd_lite/compiler/allocator.py), for the whole run:
+# otherwise every section after the first ag.compile would run under other ones than those before it
+# (NumPy's own 100,000-op chain in (d) is 1.5x faster under these), and older trees could not be compared.
+MALLOC_VARIABLES = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024), "MALLOC_TRIM_THRESHOLD_": str(64 * 1024 * 1024)}
 
 # Targets from issue 6 (ratios to hand-written NumPy unless in µs); raw ops: issue 2's 1.3x.
 # ag.compile (issue 15): the compiled step beats hand-written NumPy (out= buffers, in-place updates).
@@ -82,6 +88,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    if any(os.environ.get(name) != value for name, value in MALLOC_VARIABLES.items()):
+        # glibc reads them when the process starts: start again with them set
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, **MALLOC_VARIABLES})
     for variable in THREAD_VARIABLES:  # must happen before NumPy (or PyTorch) is imported
         os.environ[variable] = str(args.threads)
     if str(REPO) not in sys.path:
