@@ -1,4 +1,6 @@
 """Seed 000: XOR trained by autodiff and by the text's hand-derived backprop, from the same weights."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from _seed_runner import assert_plot_saved_or_skipped, load_example, run_once
@@ -52,3 +54,53 @@ def test_prints_what_the_seed_prints_and_saves_plots(xor_run):
     assert "4/4 XOR cases correct" in printed
     for name in ("seed000_xor_cost.png", "seed000_xor_boundary.png"):
         assert_plot_saved_or_skipped(out / name, printed)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_compiled_xor_program() -> list[str]:
+    """The body of the compiled_step the README prints for seed 000 (its ag.compile section)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## ag.compile"):]
+    block = section[section.index("def compiled_step("):]
+    block = block[:block.index("```")]
+    return [line.strip() for line in block.splitlines()[1:] if line.strip()]
+
+
+def test_the_readme_xor_program_is_what_ag_compile_prints_and_it_runs_as_python():
+    """The README's ag.compile example: 1,000 compiled steps equal eager; the printed program is runnable NumPy."""
+    ag, nn = pytest.importorskip("autograd_lite"), pytest.importorskip("nn")
+    xor = load_example("seed000_xor")
+
+    def trainer():
+        tensors = xor.as_tensors(xor.initialize_parameters(2, 2, 1, seed=2))
+        optimizer = nn.optim.SGD(tensors.values(), lr=0.3)
+
+        def train_step():
+            cost = xor.cost_autodiff(tensors)
+            optimizer.zero_grad()
+            cost.backward()
+            optimizer.step()
+            return cost
+
+        return tensors, train_step
+
+    (eager_tensors, eager_step), (tensors, train_step) = trainer(), trainer()
+    step = ag.compile(train_step)
+    for _ in range(1000):
+        cost, eager_cost = step(), eager_step()
+        assert np.array_equal(cost.data, eager_cost.data)
+    for name in tensors:
+        assert np.array_equal(tensors[name].data, eager_tensors[name].data), name
+    source = step.source
+    body = [line.strip() for line in source[source.index("def compiled_step("):].splitlines()[1:]]
+    assert _readme_compiled_xor_program() == [line for line in body if line]  # the README shows it as it is
+
+    namespace = dict(step.constants)
+    exec(source, namespace)  # noqa: S102  (the program ag.compile printed)
+    printed_cost, grad_w1, *_ = namespace["compiled_step"](*step.program_inputs())
+    eager_cost = eager_step()  # one more step of each, from the same weights
+    assert np.array_equal(printed_cost, eager_cost.data)
+    assert np.array_equal(tensors["W1"].data, eager_tensors["W1"].data)  # the printed program updated in place
+    assert np.array_equal(grad_w1, eager_tensors["W1"].grad.data)
