@@ -27,21 +27,24 @@ Inputs of the program, read again on every call (so eager and compiled calls mix
   - the `.data` of every Tensor the step uses that was made before the call
     (parameters), read through the Tensor;
   - the state arrays of the optimizers `fn` refers to (found in its closure,
-    its globals, its `self`, or one attribute level below those): momentum
-    buffers, Adam's moments and step count, read and updated in place.
+    its globals, its `self`, or one attribute level below those), read through
+    the optimizer: momentum buffers, Adam's moments and step count, updated in place.
 An optimizer's first step creates its state: a trace in which state appears is
 used for that call only (it ran eagerly), and the next call traces again, so the
-first-step branch is never frozen into the program. The optimizers' settings
-(lr, momentum, betas, ...: everything in their param_groups but the parameters)
-are written into the program as numbers, so they are part of the cache key with
-the input shapes and dtypes: when a scheduler changes the learning rate, the next
-call traces again (at most MAX_PROGRAMS programs are kept, the oldest dropped;
-after TRACE_LIMIT traces, a warning, and calls matching no kept program run eagerly).
-So are the `training` flags of the modules fn reaches (model.eval() changes the
-branches BatchNorm and Dropout take) and whether gradients are enabled. Which
-parameters have a `.grad` when a call starts is the last part of the key: a program
-traced when they had none is checked beside an eager call the first time they do,
-and shared if fn resets them (zero_grad) or traced anew if it accumulates into them.
+first-step branch is never frozen into the program.
+
+The cache key: the inputs' shapes and dtypes, whether gradients are enabled, and
+what fn reaches (session.Reach, checked on every call): its optimizers,
+modules and parameters by identity (a new model, layer or optimizer object traces
+again), the optimizers' settings (lr, momentum, betas: the program holds them as
+numbers, so a scheduler's new learning rate traces again) and how many of their
+states exist (state.clear()), and the modules' `training` flags (model.eval()
+changes BatchNorm's and Dropout's branches). Which parameters have a `.grad` when
+a call starts is its last part: a program traced when they had none is checked
+beside an eager call the first time they do, and shared if fn resets them
+(zero_grad) or traced anew if fn accumulates into them. At most MAX_PROGRAMS
+programs are kept (the oldest dropped); after TRACE_LIMIT traces a warning says
+the key never settles, and calls that match no kept program run eagerly.
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
@@ -85,8 +88,7 @@ import numpy as np
 
 from autograd_lite.compiler.allocator import keep_freed_memory
 from autograd_lite.compiler.program import GuardError
-from autograd_lite.compiler.session import (Recorded, hyperparameters, modules_of, optimizers_of, parameters_of,
-                                            trace)
+from autograd_lite.compiler.session import Reach, Recorded, trace
 from autograd_lite.graph import is_grad_enabled
 from autograd_lite.compiler.trace import TraceError
 from autograd_lite.tensor import Tensor, wrap
@@ -112,9 +114,7 @@ class CompiledStep:
         self.fn = fn
         self.programs: dict[tuple, _Compiled] = {}  # (inputs and settings, which .grads are None) -> program
         self.unshared: set[tuple] = set()  # keys whose calls a program traced with other .grads disagreed with
-        self.optimizers: list = []  # found on the first call: their settings are part of the key,
-        self.modules: list = []  # and so are the modules' training flags,
-        self.parameters: list = []  # and which of their parameters have a .grad (see __call__)
+        self.reach: Reach | None = None  # the optimizers and modules fn reaches, if any (part of the key)
         self.arity: int | None = None
         self.kinds: tuple | None = None
         self.traces = 0
@@ -150,7 +150,11 @@ class CompiledStep:
         if kwargs:
             raise TypeError("ag.compile: a compiled step takes positional arguments only")
         base = self._key(args)
-        key = (base, tuple([p.grad is None for p in self.parameters]))
+        if self.reach is not None:
+            if not self.reach.unchanged(self.fn):  # perf: found again only when changed (15 us -> 2 us a call)
+                self.reach = Reach(self.fn)
+            base = (*base, self.reach.key())
+        key = (base, self.reach.grads_missing() if self.reach is not None else ())
         compiled = self.programs.get(key)
         if compiled is not None and compiled.verified:
             return compiled.run(args)
@@ -202,8 +206,8 @@ class CompiledStep:
         if self.arity is None:
             self.arity = len(args)
             self.kinds = tuple(_kind(a) for a in args)
-            self.optimizers, self.modules = optimizers_of(self.fn, args), modules_of(self.fn, args)
-            self.parameters = parameters_of(self.optimizers, self.modules)
+            reach = Reach(self.fn)
+            self.reach = reach if reach.optimizers or reach.modules else None  # perf: the 5-op graph, 1.3 -> 0.7 us
         elif len(args) != self.arity:
             raise TypeError(f"ag.compile: this step was traced with {self.arity} inputs, called with {len(args)}")
         key = []
@@ -219,8 +223,6 @@ class CompiledStep:
                                 + (f" (it was a {self.kinds[position]} when traced)" if self.kinds else "")
                                 + "; compiled steps take Tensors, NumPy arrays and Python numbers")
             key.append((type(args[position]) is Tensor, a.shape, a.dtype, a.flags.c_contiguous))
-        if self.optimizers or self.modules:  # perf: a step with neither skips two calls (5-op graph: 1.34 -> 0.72 us)
-            key += [hyperparameters(self.optimizers), tuple([m.training for m in self.modules])]
         key.append(is_grad_enabled())
         return tuple(key)
 
@@ -302,7 +304,8 @@ def _read(source: tuple, args: tuple) -> np.ndarray:
             raise GuardError("ag.compile: a gradient that existed when tracing (accumulated into) is "
                              "None now; call the step in the same state as when it was traced")
         return grad.data
-    return source[1][source[2]]
+    optimizer, param, key = source[1:]  # ("state", ...): read through the optimizer (load_state_dict replaces it)
+    return optimizer.state[param][key]
 
 
 def _same(a: Any, b: Any) -> bool:

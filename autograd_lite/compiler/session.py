@@ -162,14 +162,15 @@ def _patched_modules() -> list:
     return [m for m in list(sys.modules.values()) if getattr(m, "__dict__", {}).get("apply") is tensor_module.apply]
 
 
-def _reachable(fn: Callable, args: tuple) -> list:
-    """What fn can reach by name: its arguments, `self`, closure and globals, their attributes, list items."""
-    candidates: list = list(args)
-    candidates.append(getattr(fn, "__self__", None))
-    for cell in getattr(fn, "__closure__", None) or ():
+def _reachable(fn: Callable) -> list[tuple[Any, tuple]]:
+    """What fn can reach by name, each with its path: `self`, closure and globals, their attributes, list items."""
+    found: list[tuple[Any, tuple]] = []
+    if hasattr(fn, "__self__"):
+        found.append((fn.__self__, (("self",),)))
+    for position, cell in enumerate(getattr(fn, "__closure__", None) or ()):
         try:
-            candidates.append(cell.cell_contents)
-        except ValueError:
+            found.append((cell.cell_contents, (("cell", position),)))
+        except ValueError:  # a cell not filled yet
             pass
     code = getattr(fn, "__code__", None)
     if code is not None:
@@ -177,65 +178,87 @@ def _reachable(fn: Callable, args: tuple) -> list:
         for const in code.co_consts:
             if hasattr(const, "co_names"):
                 names |= set(const.co_names)
-        candidates += [fn.__globals__[n] for n in names if n in fn.__globals__]
-    candidates += [v for c in candidates for v in getattr(c, "__dict__", {}).values()]
-    candidates += [v for c in candidates if isinstance(c, (list, tuple)) for v in c]  # self.layers = [...]
-    candidates += [v for c in candidates if isinstance(c, dict) for v in c.values()]
-    found, seen = [], set()
-    for c in candidates:
-        if id(c) not in seen:
-            seen.add(id(c))
-            found.append(c)
+        found += [(fn.__globals__[n], (("global", n),)) for n in sorted(names) if n in fn.__globals__]
+    found += [(v, path + (("attr", k),)) for c, path in found for k, v in getattr(c, "__dict__", {}).items()]
+    found += [(v, path + (("item", i),)) for c, path in found if isinstance(c, (list, tuple)) for i, v in enumerate(c)]
+    found += [(v, path + (("item", k),)) for c, path in found if isinstance(c, dict) for k, v in c.items()]
     return found
 
 
-def optimizers_of(fn: Callable, args: tuple) -> list:
-    """Optimizers (objects with param_groups and state) that fn can reach by name."""
-    return [c for c in _reachable(fn, args)
-            if isinstance(getattr(c, "param_groups", None), list) and hasattr(getattr(c, "state", None), "items")]
+def _follow(fn: Callable, path: tuple) -> Any:
+    """What `path` (from _reachable) leads to now; None where it leads nowhere."""
+    (kind, *where), *steps = path
+    try:
+        obj = (fn.__self__ if kind == "self" else fn.__closure__[where[0]].cell_contents if kind == "cell"
+               else fn.__globals__.get(where[0]))
+        for step, key in steps:
+            obj = vars(obj).get(key) if step == "attr" else obj[key]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return obj
 
 
-def modules_of(fn: Callable, args: tuple) -> list:
-    """Every module (an object with `training` and `modules()`) inside the ones fn can reach by name.
+def _is_optimizer(x: Any) -> bool:
+    return isinstance(getattr(x, "param_groups", None), list) and hasattr(getattr(x, "state", None), "items")
 
-    Their `training` flags choose Python branches (BatchNorm's batch statistics, Dropout) that
-    the trace cannot see, so they are part of the cache key: model.eval() traces again.
+
+def _is_module(x: Any) -> bool:
+    return isinstance(getattr(x, "training", None), bool) and callable(getattr(x, "modules", None))
+
+
+def _contents(module: Any) -> tuple:
+    """The identities of a module's own parameters, buffers and sub-modules (PyTorch's registries)."""
+    return tuple([id(x) for registry in ("_parameters", "_buffers", "_modules")
+                  for x in getattr(module, registry, {}).values()])
+
+
+class Reach:
+    """The optimizers and modules fn reaches on a call (by name, see _reachable), and their parameters.
+
+    A program reads the very Tensors, optimizer state and settings it was traced with,
+    so what fn reaches is part of the cache key: a new model, layer or optimizer
+    object, a cleared optimizer state, a learning rate a scheduler changed (the
+    program holds it as a number), model.eval() (it chooses BatchNorm's and Dropout's
+    branches): each traces again. Which parameters have a `.grad` when the call starts
+    decides whether backward accumulates into it or makes it: CompiledStep keys its
+    programs by that too (grads_missing). Finding all this takes about 15 µs, so
+    `unchanged` checks the paths and modules found before, in about 1 µs each.
     """
+
+    def __init__(self, fn: Callable) -> None:
+        reachable = _reachable(fn)
+        self.paths = [(path, obj) for obj, path in reachable if _is_optimizer(obj) or _is_module(obj)]
+        self.optimizers = _unique(obj for obj, _ in reachable if _is_optimizer(obj))
+        self.modules = _unique(module for obj, _ in reachable if _is_module(obj) for module in obj.modules())
+        self.parameters = _unique([*(t for o in self.optimizers for group in o.param_groups for t in group["params"]),
+                                   *(t for m in self.modules for t in m.parameters(recurse=False))])
+        self.contents = [_contents(m) for m in self.modules]
+        self.identity = tuple([id(x) for x in self.optimizers + self.modules + self.parameters])
+
+    def unchanged(self, fn: Callable) -> bool:
+        """fn reaches the same objects as when this was made, and the modules hold the same parts."""
+        return (all([_follow(fn, path) is obj for path, obj in self.paths])
+                and [_contents(m) for m in self.modules] == self.contents)
+
+    def key(self) -> tuple:
+        """The objects (by identity), the optimizers' settings and state sizes, the training flags."""
+        return (self.identity,
+                tuple([tuple(tuple(v) if isinstance(v, list) else v for k, v in group.items() if k != "params")
+                       for optimizer in self.optimizers for group in optimizer.param_groups]),
+                tuple([sum(map(bool, optimizer.state.values())) for optimizer in self.optimizers]),  # (cleared?)
+                tuple([m.training for m in self.modules]))
+
+    def grads_missing(self) -> tuple:
+        return tuple([p.grad is None for p in self.parameters])
+
+
+def _unique(items: Any) -> list:
     found, seen = [], set()
-    for c in _reachable(fn, args):
-        if isinstance(getattr(c, "training", None), bool) and callable(getattr(c, "modules", None)):
-            for module in c.modules():
-                if id(module) not in seen:
-                    seen.add(id(module))
-                    found.append(module)
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            found.append(item)
     return found
-
-
-def parameters_of(optimizers: list, modules: list) -> list:
-    """The parameters of those optimizers and modules, once each.
-
-    Whether each has a `.grad` when a call starts decides what backward does with it
-    (accumulate into it, or make it), so that is part of the cache key too: a loop that
-    accumulates gradients over several calls before an optimizer step gets one program
-    for the first call after zero_grad and one for the others.
-    """
-    found, seen = [], set()
-    tensors = [t for o in optimizers for group in o.param_groups for t in group["params"]]
-    for t in tensors + [t for m in modules for t in m.parameters(recurse=False)]:
-        if id(t) not in seen:
-            seen.add(id(t))
-            found.append(t)
-    return found
-
-
-def hyperparameters(optimizers: list) -> tuple:
-    """Every setting of every parameter group but its parameters (lr, momentum, betas, ...).
-
-    The program holds them as numbers written into its code, so they are part of the
-    cache key: a scheduler that changes the learning rate makes the next call trace again.
-    """
-    return tuple(tuple(tuple(v) if isinstance(v, list) else v for k, v in group.items() if k != "params")
-                 for optimizer in optimizers for group in optimizer.param_groups)
 
 
 def _state_snapshot(optimizers: list) -> list:
@@ -256,12 +279,12 @@ def trace(fn: Callable, args: tuple) -> tuple[Recorded | None, Any]:
             traced_args.append(tracer.adopt(a, ("arg", position), names[position]))
         else:
             traced_args.append(a)
-    optimizers = optimizers_of(fn, args)
+    optimizers = Reach(fn).optimizers
     for optimizer in optimizers:
         for param, state in optimizer.state.items():
             for key, value in list(state.items()):
                 if isinstance(value, np.ndarray) and not isinstance(value, TracedArray):
-                    traced = tracer.adopt(value, ("state", state, key), key)
+                    traced = tracer.adopt(value, ("state", optimizer, param, key), key)
                     session.states.append((state, key, traced, value))
                     session.state_params.append((param, traced._ref, key))
                     state[key] = traced

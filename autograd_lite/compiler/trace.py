@@ -36,7 +36,7 @@ class Value:
     array: np.ndarray  # its value on the traced call (a template for its buffer, or the constant)
     name: str
     made_by: int | None = None
-    source: tuple | None = None  # ("arg", i) / ("tensor", t) / ("grad", t) / ("state", dict, key) / ("const",)
+    source: tuple | None = None  # ("arg", i) / ("tensor", t) / ("grad", t) / ("state", optimizer, param, key) / ("const",)
     view_of: tuple = ()  # values whose memory this one shares (a view made by its op)
 
 

@@ -605,3 +605,80 @@ def test_a_key_that_never_settles_falls_back_to_eager_with_one_warning():
     assert step.traces == compiler.TRACE_LIMIT and step.eager_from_now
     for p, q in zip(model.parameters(), twin.parameters()):
         assert np.array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("change", ["reload both", "new optimizer object", "new model object", "state cleared"])
+def test_resuming_from_a_checkpoint_or_new_objects_between_calls_stay_bit_exact(change):
+    def run(compiled):
+        holder = {"model": _mlp((4, 5, 3), nn.Tanh, np.float64)}
+        holder["opt"] = nn.optim.Adam(holder["model"].parameters(), lr=0.01)
+
+        def step(x, y):
+            model, opt = holder["model"], holder["opt"]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run_step = ag.compile(step) if compiled else step
+        batches = [(ag.tensor(x), ag.tensor(y)) for x, y in _batches(5, 4, 3, np.float64)]
+        for x, y in batches[:6]:
+            run_step(x, y)
+        saved_model, saved_opt = holder["model"].state_dict(), holder["opt"].state_dict()
+        for x, y in batches[6:9]:
+            run_step(x, y)
+        if change == "new model object":
+            holder["model"] = _mlp((4, 5, 3), nn.Tanh, np.float64, seed=1)
+            holder["opt"] = nn.optim.Adam(holder["model"].parameters(), lr=0.01)
+        if change == "new optimizer object":
+            holder["opt"] = nn.optim.Adam(holder["model"].parameters(), lr=0.01)
+        if change == "state cleared":
+            holder["opt"].state.clear()
+        else:
+            holder["model"].load_state_dict(saved_model)
+            holder["opt"].load_state_dict(saved_opt)
+        for x, y in batches[9:]:
+            run_step(x, y)
+        return holder["model"]
+
+    for p, q in zip(run(False).parameters(), run(True).parameters()):
+        assert np.array_equal(p.data, q.data)
+
+
+def test_a_layer_replaced_between_calls_traces_again():
+    def run(compiled):
+        ag.manual_seed(0)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body, self.head = nn.Linear(4, 5), nn.Linear(5, 3)
+
+            def forward(self, x):
+                return self.head(ag.tanh(self.body(x)))
+
+        model = Net()
+
+        def step(x, y):
+            opt = nn.optim.SGD(model.parameters(), lr=0.1)  # (made on every call: no state to carry)
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run_step = ag.compile(step) if compiled else step
+        batches = [(ag.tensor(x), ag.tensor(y)) for x, y in _batches(5, 4, 3, np.float64)]
+        for x, y in batches[:5]:
+            run_step(x, y)
+        ag.manual_seed(1)
+        model.head = nn.Linear(5, 3)  # fine-tuning: a new head
+        for x, y in batches[5:]:
+            run_step(x, y)
+        return model, run_step
+
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert step.traces == 2
