@@ -682,3 +682,22 @@ def test_a_layer_replaced_between_calls_traces_again():
     for p, q in zip(eager.parameters(), compiled.parameters()):
         assert np.array_equal(p.data, q.data)
     assert step.traces == 2
+
+
+def test_freezing_a_layer_between_calls_traces_again():
+    def run(compiled):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+        run_step = ag.compile(step) if compiled else step
+        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:10]):
+            if i == 5:
+                for p in model[0].parameters():
+                    p.requires_grad_(False)  # fine-tuning: the first layer frozen
+            run_step(ag.tensor(x), ag.tensor(y))
+        return model
+
+    frozen_before = _mlp((4, 5, 3), nn.Tanh, np.float64)
+    eager, compiled = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert not np.array_equal(compiled[0].weight.data, frozen_before[0].weight.data)  # it trained before
