@@ -112,6 +112,12 @@ def run_leaf_hooks(grads: dict) -> None:
                 grads[key] = entry[1].run(g)
 
 
+def leaf_hook_ids(tensor: Tensor) -> tuple:
+    """Which hooks a leaf has now (their handles' ids): ag.compile keys its programs by them."""
+    entry = _leaf_hooks.get(id(tensor))
+    return tuple(entry[1].functions) if entry is not None and entry[0]() is tensor else ()
+
+
 # A leaf's hooks, by id(leaf); the entry goes when the leaf does (Tensors compare elementwise, so a
 # WeakKeyDictionary, which compares keys with ==, cannot hold them).
 _leaf_hooks: dict[int, tuple[weakref.ref, TensorHooks]] = {}

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite import creation
+from autograd_lite import creation, hooks
 from autograd_lite.compiler.program import Program, live_ops
 from autograd_lite.compiler.trace import EscapeGuard, TracedArray, TraceError, Tracer, _active, _refs_in, plain_view
 from autograd_lite.graph import _sequence as graph_sequence
@@ -219,7 +219,8 @@ class Reach:
     so what fn reaches is part of the cache key: a new model, layer or optimizer
     object, a cleared optimizer state, a learning rate a scheduler changed (the
     program holds it as a number), model.eval() (it chooses BatchNorm's and Dropout's
-    branches), a layer frozen with requires_grad_(False): each traces again. Which
+    branches), a layer frozen with requires_grad_(False), a hook registered on a
+    parameter: each traces again. Which
     parameters have a `.grad` when the call starts decides whether backward
     accumulates into it or makes it: CompiledStep keys its programs by that too
     (grads_missing). Finding all this takes about 18 µs, so `unchanged` checks the
@@ -242,13 +243,14 @@ class Reach:
                 and [_contents(m) for m in self.modules] == self.contents)
 
     def key(self) -> tuple:
-        """The objects (by identity), the optimizers' settings and state sizes, training and requires_grad flags."""
+        """The objects (by identity), the optimizers' settings and state sizes, the flags, the parameters' hooks."""
         return (self.identity,
                 tuple([tuple(tuple(v) if isinstance(v, list) else v for k, v in group.items() if k != "params")
                        for optimizer in self.optimizers for group in optimizer.param_groups]),
                 tuple([sum(map(bool, optimizer.state.values())) for optimizer in self.optimizers]),  # (cleared?)
                 tuple([m.training for m in self.modules]),
-                tuple([t.requires_grad for t in self.parameters]))  # (a frozen layer)
+                tuple([t.requires_grad for t in self.parameters]),  # (a frozen layer)
+                tuple([hooks.leaf_hook_ids(t) for t in self.parameters]) if hooks.in_use else ())
 
     def grads_missing(self) -> tuple:
         return tuple([p.grad is None for p in self.parameters])

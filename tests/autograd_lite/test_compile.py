@@ -701,3 +701,21 @@ def test_freezing_a_layer_between_calls_traces_again():
     for p, q in zip(eager.parameters(), compiled.parameters()):
         assert np.array_equal(p.data, q.data)
     assert not np.array_equal(compiled[0].weight.data, frozen_before[0].weight.data)  # it trained before
+
+
+def test_a_hook_registered_on_a_parameter_between_calls_traces_again():
+    def run(compiled):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
+        run_step = ag.compile(step) if compiled else step
+        handle = None
+        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:12]):
+            if i == 4:
+                handle = model[0].weight.register_hook(lambda g: g * 0.5)
+            if i == 8:
+                handle.remove()
+            run_step(ag.tensor(x), ag.tensor(y))
+        return model
+
+    for p, q in zip(run(False).parameters(), run(True).parameters()):
+        assert np.array_equal(p.data, q.data)
