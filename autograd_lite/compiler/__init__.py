@@ -33,19 +33,19 @@ An optimizer's first step creates its state: a trace in which state appears is
 used for that call only (it ran eagerly), and the next call traces again, so the
 first-step branch is never frozen into the program.
 
-The cache key: the inputs' shapes and dtypes, whether gradients are enabled, and
-what fn reaches (session.Reach, checked on every call): its optimizers,
-modules and parameters by identity (a new model, layer or optimizer object traces
-again), the optimizers' settings (lr, momentum, betas: the program holds them as
-numbers, so a scheduler's new learning rate traces again) and how many of their
-states exist (state.clear()), and the modules' `training` flags (model.eval()
-changes BatchNorm's and Dropout's branches) and `requires_grad` flags (a frozen
-layer). Which parameters have a `.grad` when
-a call starts is its last part: a program traced when they had none is checked
-beside an eager call the first time they do, and shared if fn resets them
-(zero_grad) or traced anew if fn accumulates into them. At most MAX_PROGRAMS
-programs are kept (the oldest dropped); after TRACE_LIMIT traces a warning says
-the key never settles, and calls that match no kept program run eagerly.
+The cache key: the inputs' shapes and dtypes, whether gradients are enabled, the
+default dtype, and what fn reaches (session.Reach, checked on every call): its
+optimizers, modules and parameters by identity (a new model, layer or optimizer
+object traces again), the optimizers' settings (lr, momentum, betas: the program
+holds them as numbers, so a scheduler's new learning rate traces again) and how
+many of their states exist (state.clear()), and the modules' `training` flags
+(model.eval() changes BatchNorm's and Dropout's branches) and `requires_grad`
+flags (a frozen layer). Which parameters have a `.grad` when a call starts is its
+last part: a program traced when they had none is checked beside an eager call the
+first time they do, and shared if fn resets them (zero_grad) or traced anew if fn
+accumulates into them. At most MAX_PROGRAMS programs are kept (the oldest
+dropped); after TRACE_LIMIT traces a warning says the key never settles, and calls
+that match no kept program run eagerly.
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
@@ -92,7 +92,7 @@ from autograd_lite.compiler.program import GuardError
 from autograd_lite.compiler.session import Reach, Recorded, trace
 from autograd_lite.graph import is_grad_enabled
 from autograd_lite.compiler.trace import TraceError
-from autograd_lite.tensor import Tensor, wrap
+from autograd_lite.tensor import Tensor, get_default_dtype, wrap
 
 __all__ = ["compile", "CompiledStep", "TraceError", "GuardError"]
 
@@ -224,7 +224,7 @@ class CompiledStep:
                                 + (f" (it was a {self.kinds[position]} when traced)" if self.kinds else "")
                                 + "; compiled steps take Tensors, NumPy arrays and Python numbers")
             key.append((type(args[position]) is Tensor, a.shape, a.dtype, a.flags.c_contiguous))
-        key.append(is_grad_enabled())
+        key += [is_grad_enabled(), get_default_dtype()]  # (the dtype of constants made inside fn)
         return tuple(key)
 
 

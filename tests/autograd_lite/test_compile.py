@@ -719,3 +719,16 @@ def test_a_hook_registered_on_a_parameter_between_calls_traces_again():
 
     for p, q in zip(run(False).parameters(), run(True).parameters()):
         assert np.array_equal(p.data, q.data)
+
+
+def test_a_new_default_dtype_traces_again():
+    compiled = ag.compile(lambda x: x * ag.tensor(0.1))  # the constant takes the default dtype
+    x = ag.tensor(np.array([1.0, 2.0, 3.0]))
+    for _ in range(3):
+        compiled(x)
+    ag.set_default_dtype(np.float32)
+    try:
+        assert np.array_equal(compiled(x).data, (x * ag.tensor(0.1)).data)
+    finally:
+        ag.set_default_dtype(np.float64)
+    assert compiled.traces == 2
