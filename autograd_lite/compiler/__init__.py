@@ -39,11 +39,11 @@ optimizers, modules and parameters by identity (a new model, layer or optimizer
 object traces again), the optimizers' settings (lr, momentum, betas: the program
 holds them as numbers, so a scheduler's new learning rate traces again) and how
 many of their states exist (state.clear()), and the modules' `training` flags
-(model.eval() changes BatchNorm's and Dropout's branches) and `requires_grad`
-flags (a frozen layer). Which parameters have a `.grad` when a call starts is its
-last part: a program traced when they had none is checked beside an eager call the
-first time they do, and shared if fn resets them (zero_grad) or traced anew if fn
-accumulates into them. At most MAX_PROGRAMS programs are kept (the oldest
+(model.eval() changes BatchNorm's and Dropout's branches), `requires_grad` flags
+(a frozen layer) and hooks. Which parameters have a `.grad` when a call starts is
+its last part: a program traced when they had none is checked beside an eager call
+the first time they do, and shared if fn resets them (zero_grad) or traced anew if
+fn accumulates into them. At most MAX_PROGRAMS programs are kept (the oldest
 dropped); after TRACE_LIMIT traces a warning says the key never settles, and calls
 that match no kept program run eagerly.
 
