@@ -157,8 +157,12 @@ class CompiledStep:
             base = (*base, self.reach.key())
         key = (base, self.reach.grads_missing() if self.reach is not None else ())
         compiled = self.programs.get(key)
+        arrays = compiled.inputs(args) if compiled is not None else None
+        if compiled is not None and not compiled.fits(arrays):
+            self.programs = {k: c for k, c in self.programs.items() if c is not compiled}  # (and its aliases)
+            compiled = None  # a parameter or state array changed shape, dtype or layout: trace again
         if compiled is not None and compiled.verified:
-            return compiled.run(args)
+            return compiled.run(arrays)
         if compiled is not None:
             try:
                 return compiled.verify(self.fn, args)
@@ -239,6 +243,7 @@ class _Compiled:
         self.program, self.sources = recorded.program, recorded.sources
         self.returned, self.grads = recorded.returned, recorded.grads
         self.function = recorded.program.function
+        self.layouts = [_layout(recorded.program.tracer.values[i].array) for i in recorded.program.inputs]
         self.verified = False
 
     def verify(self, fn: Callable, args: tuple) -> Any:
@@ -281,14 +286,22 @@ class _Compiled:
         differ += _returned_differences(self.returned, results, result)
         return differ, result
 
-    def run(self, args: tuple) -> Any:
-        results = self.function(*self.inputs(args))
+    def fits(self, arrays: list) -> bool:
+        """The program's inputs have the shapes, dtypes and layouts they had when it was traced."""
+        return [_layout(a) for a in arrays] == self.layouts
+
+    def run(self, arrays: list) -> Any:
+        results = self.function(*arrays)
         for tensor, position in self.grads:
             tensor.grad = wrap(results[position], None)
         return _rebuild(self.returned, results)
 
     def inputs(self, args: tuple) -> list:
         return [_read(source, args) for source in self.sources]
+
+
+def _layout(a: np.ndarray) -> tuple:
+    return a.shape, a.dtype, a.flags.c_contiguous
 
 
 def _read(source: tuple, args: tuple) -> np.ndarray:

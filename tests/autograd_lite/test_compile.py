@@ -732,3 +732,37 @@ def test_a_new_default_dtype_traces_again():
     finally:
         ag.set_default_dtype(np.float64)
     assert compiled.traces == 2
+
+
+def test_a_model_converted_to_float32_between_calls_traces_again():
+    def run(compiled):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
+        run_step = ag.compile(step) if compiled else step
+        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:8]):
+            if i == 4:
+                model.to(np.float32)  # the same Parameter objects, new arrays; the inputs stay float64
+            run_step(ag.tensor(x), ag.tensor(y))
+        return model, run_step
+
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert q.dtype == p.dtype and np.array_equal(p.data, q.data)
+    assert step.traces == 2
+
+
+def test_a_parameter_array_replaced_by_another_layout_traces_again():
+    def run(compiled):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
+        run_step = ag.compile(step) if compiled else step
+        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:8]):
+            if i == 4:
+                model[0].weight.data = np.asfortranarray(model[0].weight.data)
+            run_step(ag.tensor(x), ag.tensor(y))
+        return model, run_step
+
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert step.traces == 2 and step.cache_size == 1
