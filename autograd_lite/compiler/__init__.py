@@ -43,9 +43,11 @@ many of their states exist (state.clear()), and the modules' `training` flags
 (a frozen layer) and hooks. Which parameters have a `.grad` when a call starts is
 its last part: a program traced when they had none is checked beside an eager call
 the first time they do, and shared if fn resets them (zero_grad) or traced anew if
-fn accumulates into them. At most MAX_PROGRAMS programs are kept (the oldest
-dropped); after TRACE_LIMIT traces a warning says the key never settles, and calls
-that match no kept program run eagerly.
+fn accumulates into them. A program whose inputs (parameters, optimizer state) no
+longer have the shapes, dtypes and layouts it was traced with
+(model.to(np.float32)) is dropped and traced again. At most MAX_PROGRAMS programs
+are kept (the oldest dropped); after TRACE_LIMIT traces a warning says the key
+never settles, and calls that match no kept program run eagerly.
 
 What the trace cannot see, and what happens then:
   - Python control flow on values (`if loss < 1`): recorded as it went; each
