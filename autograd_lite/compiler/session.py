@@ -163,8 +163,11 @@ def _patched_modules() -> list:
 
 
 def _reachable(fn: Callable) -> list[tuple[Any, tuple]]:
-    """What fn can reach by name, each with its path: `self`, closure and globals, their attributes, list items."""
-    found: list[tuple[Any, tuple]] = []
+    """What fn can reach by name, each with its path: `self`, closure and globals, their attributes, list items.
+
+    (fn itself is a root too: a callable object's attributes, `trainer.optimizer`, are reached.)
+    """
+    found: list[tuple[Any, tuple]] = [(fn, (("fn",),))]
     if hasattr(fn, "__self__"):
         found.append((fn.__self__, (("self",),)))
     for position, cell in enumerate(getattr(fn, "__closure__", None) or ()):
@@ -189,8 +192,8 @@ def _follow(fn: Callable, path: tuple) -> Any:
     """What `path` (from _reachable) leads to now; None where it leads nowhere."""
     (kind, *where), *steps = path
     try:
-        obj = (fn.__self__ if kind == "self" else fn.__closure__[where[0]].cell_contents if kind == "cell"
-               else fn.__globals__.get(where[0]))
+        obj = (fn if kind == "fn" else fn.__self__ if kind == "self"
+               else fn.__closure__[where[0]].cell_contents if kind == "cell" else fn.__globals__.get(where[0]))
         for step, key in steps:
             obj = vars(obj).get(key) if step == "attr" else obj[key]
     except (ValueError, KeyError, IndexError, TypeError):

@@ -766,3 +766,25 @@ def test_a_parameter_array_replaced_by_another_layout_traces_again():
     for p, q in zip(eager.parameters(), compiled.parameters()):
         assert np.array_equal(p.data, q.data)
     assert step.traces == 2 and step.cache_size == 1
+
+
+def test_a_callable_object_as_the_step_finds_its_optimizer_and_model():
+    class Trainer:
+        def __init__(self):
+            self.model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+            self.optimizer = nn.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9)
+
+        def __call__(self, x, y):
+            return _training_step(self.model, self.optimizer)(x, y)
+
+    eager, trainer = Trainer(), Trainer()
+    step = ag.compile(trainer)
+    for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:10]):
+        if i == 5:
+            for t in (eager, trainer):
+                t.optimizer.param_groups[0]["lr"] = 0.01
+        eager(ag.tensor(x), ag.tensor(y))
+        step(ag.tensor(x), ag.tensor(y))
+    for p, q in zip(eager.model.parameters(), trainer.model.parameters()):
+        assert np.array_equal(p.data, q.data)
+    assert step.reach is not None and step.reach.optimizers == [trainer.optimizer]
