@@ -13,6 +13,7 @@ that ran no array operation.
 """
 from __future__ import annotations
 
+import functools
 import gc
 import inspect
 import sys
@@ -168,6 +169,10 @@ def _reachable(fn: Callable) -> list[tuple[Any, tuple]]:
     (fn itself is a root too: a callable object's attributes, `trainer.optimizer`, are reached.)
     """
     found: list[tuple[Any, tuple]] = [(fn, (("fn",),))]
+    if isinstance(fn, functools.partial):  # partial(train_step, model, optimizer)
+        found += [(a, (("partial", i),)) for i, a in enumerate(fn.args)]
+        found += [(v, (("partial", k),)) for k, v in fn.keywords.items()]
+        fn = fn.func
     if hasattr(fn, "__self__"):
         found.append((fn.__self__, (("self",),)))
     for position, cell in enumerate(getattr(fn, "__closure__", None) or ()):
@@ -192,8 +197,12 @@ def _follow(fn: Callable, path: tuple) -> Any:
     """What `path` (from _reachable) leads to now; None where it leads nowhere."""
     (kind, *where), *steps = path
     try:
-        obj = (fn if kind == "fn" else fn.__self__ if kind == "self"
-               else fn.__closure__[where[0]].cell_contents if kind == "cell" else fn.__globals__.get(where[0]))
+        if kind == "partial":
+            obj = fn.args[where[0]] if isinstance(where[0], int) else fn.keywords[where[0]]
+        else:
+            fn = fn.func if isinstance(fn, functools.partial) and kind != "fn" else fn
+            obj = (fn if kind == "fn" else fn.__self__ if kind == "self"
+                   else fn.__closure__[where[0]].cell_contents if kind == "cell" else fn.__globals__.get(where[0]))
         for step, key in steps:
             obj = vars(obj).get(key) if step == "attr" else obj[key]
     except (ValueError, KeyError, IndexError, TypeError):

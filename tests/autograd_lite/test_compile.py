@@ -1,6 +1,7 @@
 """ag.compile: compiled steps give eager's numbers bit for bit; the printed program runs; errors are clear."""
 from __future__ import annotations
 
+import functools
 import resource
 import sys
 
@@ -788,3 +789,22 @@ def test_a_callable_object_as_the_step_finds_its_optimizer_and_model():
     for p, q in zip(eager.model.parameters(), trainer.model.parameters()):
         assert np.array_equal(p.data, q.data)
     assert step.reach is not None and step.reach.optimizers == [trainer.optimizer]
+
+
+def test_a_partial_as_the_step_finds_the_optimizer_it_was_given():
+    def train(model, optimizer, x, y):
+        return _training_step(model, optimizer)(x, y)
+
+    runs = []
+    for compiled in (False, True):
+        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
+        optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+        step = functools.partial(train, model, optimizer)
+        run_step = ag.compile(step) if compiled else step
+        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:10]):
+            if i == 5:
+                optimizer.param_groups[0]["lr"] = 0.01
+            run_step(ag.tensor(x), ag.tensor(y))
+        runs.append(model)
+    for p, q in zip(*(m.parameters() for m in runs)):
+        assert np.array_equal(p.data, q.data)
