@@ -1,7 +1,8 @@
 """Pictures of the computation graph and of the backward pass (``ag.viz``)."""
-from autograd_lite.viz.dot import *  # noqa: F401,F403
-from autograd_lite.viz.dot import MAX_ARROWS_FROM_TENSOR, STYLES, GraphvizNotFoundError, draw_graph, to_dot
+from autograd_lite.viz.boxes import STYLES
+from autograd_lite.viz.dot import GraphvizNotFoundError, draw_graph, to_dot
 from autograd_lite.viz.frames import StepsFile, backward_steps
+from autograd_lite.viz.layout import MAX_ARROWS_FROM_TENSOR
 from autograd_lite.viz.steps import BackwardExplanation, explain_backward
 
 __all__ = ["to_dot", "draw_graph", "GraphvizNotFoundError", "STYLES", "MAX_ARROWS_FROM_TENSOR",
