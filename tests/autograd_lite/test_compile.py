@@ -614,13 +614,8 @@ def test_resuming_from_a_checkpoint_or_new_objects_between_calls_stay_bit_exact(
         holder = {"model": _mlp((4, 5, 3), nn.Tanh, np.float64)}
         holder["opt"] = nn.optim.Adam(holder["model"].parameters(), lr=0.01)
 
-        def step(x, y):
-            model, opt = holder["model"], holder["opt"]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        def step(x, y):  # the model and optimizer of this call
+            return _training_step(holder["model"], holder["opt"])(x, y)
 
         run_step = ag.compile(step) if compiled else step
         batches = [(ag.tensor(x), ag.tensor(y)) for x, y in _batches(5, 4, 3, np.float64)]
@@ -661,13 +656,8 @@ def test_a_layer_replaced_between_calls_traces_again():
 
         model = Net()
 
-        def step(x, y):
-            opt = nn.optim.SGD(model.parameters(), lr=0.1)  # (made on every call: no state to carry)
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        def step(x, y):  # (an optimizer made on every call: no state to carry)
+            return _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))(x, y)
 
         run_step = ag.compile(step) if compiled else step
         batches = [(ag.tensor(x), ag.tensor(y)) for x, y in _batches(5, 4, 3, np.float64)]
@@ -685,41 +675,44 @@ def test_a_layer_replaced_between_calls_traces_again():
     assert step.traces == 2
 
 
-def test_freezing_a_layer_between_calls_traces_again():
+def _freeze_first_layer(model):
+    for p in model[0].parameters():
+        p.requires_grad_(False)  # fine-tuning: the first layer frozen
+
+
+def _halve_first_weights_gradient(model):
+    model.handle = model[0].weight.register_hook(lambda g: g * 0.5)
+
+
+def _fortran_order_first_weight(model):
+    model[0].weight.data = np.asfortranarray(model[0].weight.data)
+
+
+CHANGES_BETWEEN_CALLS = {  # name: {step before which it happens: what happens}
+    "a layer frozen": {5: _freeze_first_layer},
+    "a hook registered, later removed": {4: _halve_first_weights_gradient, 8: lambda model: model.handle.remove()},
+    "model.to(float32)": {4: lambda model: model.to(np.float32)},  # the same Parameters; the inputs stay float64
+    "a weight in Fortran order": {4: _fortran_order_first_weight},
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES_BETWEEN_CALLS))
+def test_a_model_changed_between_calls_traces_again_and_stays_bit_exact(change):
     def run(compiled):
         model = _mlp((4, 5, 3), nn.Tanh, np.float64)
         step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
         run_step = ag.compile(step) if compiled else step
-        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:10]):
-            if i == 5:
-                for p in model[0].parameters():
-                    p.requires_grad_(False)  # fine-tuning: the first layer frozen
-            run_step(ag.tensor(x), ag.tensor(y))
-        return model
-
-    frozen_before = _mlp((4, 5, 3), nn.Tanh, np.float64)
-    eager, compiled = run(False), run(True)
-    for p, q in zip(eager.parameters(), compiled.parameters()):
-        assert np.array_equal(p.data, q.data)
-    assert not np.array_equal(compiled[0].weight.data, frozen_before[0].weight.data)  # it trained before
-
-
-def test_a_hook_registered_on_a_parameter_between_calls_traces_again():
-    def run(compiled):
-        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
-        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
-        run_step = ag.compile(step) if compiled else step
-        handle = None
         for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:12]):
-            if i == 4:
-                handle = model[0].weight.register_hook(lambda g: g * 0.5)
-            if i == 8:
-                handle.remove()
+            if i in CHANGES_BETWEEN_CALLS[change]:
+                CHANGES_BETWEEN_CALLS[change][i](model)
             run_step(ag.tensor(x), ag.tensor(y))
-        return model
+        return model, run_step
 
-    for p, q in zip(run(False).parameters(), run(True).parameters()):
-        assert np.array_equal(p.data, q.data)
+    (eager, _), (compiled, step) = run(False), run(True)
+    for p, q in zip(eager.parameters(), compiled.parameters()):
+        assert q.dtype == p.dtype and np.array_equal(p.data, q.data)
+    assert step.traces >= 2
+    assert not np.array_equal(compiled[0].weight.data, _mlp((4, 5, 3), nn.Tanh, np.float64)[0].weight.data)
 
 
 def test_a_new_default_dtype_traces_again():
@@ -733,40 +726,6 @@ def test_a_new_default_dtype_traces_again():
     finally:
         ag.set_default_dtype(np.float64)
     assert compiled.traces == 2
-
-
-def test_a_model_converted_to_float32_between_calls_traces_again():
-    def run(compiled):
-        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
-        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
-        run_step = ag.compile(step) if compiled else step
-        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:8]):
-            if i == 4:
-                model.to(np.float32)  # the same Parameter objects, new arrays; the inputs stay float64
-            run_step(ag.tensor(x), ag.tensor(y))
-        return model, run_step
-
-    (eager, _), (compiled, step) = run(False), run(True)
-    for p, q in zip(eager.parameters(), compiled.parameters()):
-        assert q.dtype == p.dtype and np.array_equal(p.data, q.data)
-    assert step.traces == 2
-
-
-def test_a_parameter_array_replaced_by_another_layout_traces_again():
-    def run(compiled):
-        model = _mlp((4, 5, 3), nn.Tanh, np.float64)
-        step = _training_step(model, nn.optim.SGD(model.parameters(), lr=0.1))
-        run_step = ag.compile(step) if compiled else step
-        for i, (x, y) in enumerate(_batches(5, 4, 3, np.float64)[:8]):
-            if i == 4:
-                model[0].weight.data = np.asfortranarray(model[0].weight.data)
-            run_step(ag.tensor(x), ag.tensor(y))
-        return model, run_step
-
-    (eager, _), (compiled, step) = run(False), run(True)
-    for p, q in zip(eager.parameters(), compiled.parameters()):
-        assert np.array_equal(p.data, q.data)
-    assert step.traces == 2 and step.cache_size == 1
 
 
 def test_a_callable_object_as_the_step_finds_its_optimizer_and_model():
