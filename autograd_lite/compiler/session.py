@@ -211,11 +211,17 @@ def _follow(fn: Callable, path: tuple) -> Any:
 
 
 def _is_optimizer(x: Any) -> bool:
-    return isinstance(getattr(x, "param_groups", None), list) and hasattr(getattr(x, "state", None), "items")
+    try:
+        return isinstance(getattr(x, "param_groups", None), list) and hasattr(getattr(x, "state", None), "items")
+    except Exception:  # noqa: BLE001  (an object whose __getattr__ raises something else is not one)
+        return False
 
 
 def _is_module(x: Any) -> bool:
-    return isinstance(getattr(x, "training", None), bool) and callable(getattr(x, "modules", None))
+    try:
+        return isinstance(getattr(x, "training", None), bool) and callable(getattr(x, "modules", None))
+    except Exception:  # noqa: BLE001  (as above)
+        return False
 
 
 def _contents(module: Any) -> tuple:

@@ -767,3 +767,24 @@ def test_a_partial_as_the_step_finds_the_optimizer_it_was_given():
         runs.append(model)
     for p, q in zip(*(m.parameters() for m in runs)):
         assert np.array_equal(p.data, q.data)
+
+
+def test_objects_whose_attributes_raise_do_not_break_the_search():
+    class Touchy:
+        def __getattr__(self, name):
+            raise RuntimeError(f"no {name} here")
+
+    touchy = Touchy()
+    w = ag.tensor(np.array([1.0, 2.0]), requires_grad=True)
+
+    def step(x):
+        assert touchy is not None  # fn reaches it by name
+        w.grad = None
+        loss = (x * w).sum()
+        loss.backward()
+        return loss
+
+    compiled = ag.compile(step)
+    for _ in range(3):
+        compiled(ag.tensor(np.array([3.0, 4.0])))
+    assert np.array_equal(w.grad.data, [3.0, 4.0])
