@@ -8,7 +8,7 @@ function that draws on the Axes they are given.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 

@@ -177,7 +177,7 @@ class CompiledStep:
             return self._share(sibling, key, args)
         if self.traces >= TRACE_LIMIT:
             return self._give_up(args)
-        recorded, result = trace(self.fn, args)
+        recorded, result = trace(self.fn, args, self.reach.optimizers if self.reach is not None else [])
         self.traces += 1
         if recorded is not None:
             while self.cache_size >= MAX_PROGRAMS:

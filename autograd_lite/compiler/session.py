@@ -287,8 +287,11 @@ def _state_snapshot(optimizers: list) -> list:
     return [[(id(s), tuple(s)) for s in o.state.values() if s] for o in optimizers]  # (empty dicts: nothing)
 
 
-def trace(fn: Callable, args: tuple) -> tuple[Recorded | None, Any]:
-    """Run fn(*args) eagerly while recording; plan the program (None when state was created)."""
+def trace(fn: Callable, args: tuple, optimizers: list) -> tuple[Recorded | None, Any]:
+    """Run fn(*args) eagerly while recording; plan the program (None when state was created).
+
+    `optimizers` are those fn reaches (Reach): their state arrays become program inputs.
+    """
     tracer = Tracer()
     session = _Session(tracer)
     traced_args = []
@@ -301,7 +304,6 @@ def trace(fn: Callable, args: tuple) -> tuple[Recorded | None, Any]:
             traced_args.append(tracer.adopt(a, ("arg", position), names[position]))
         else:
             traced_args.append(a)
-    optimizers = Reach(fn).optimizers
     for optimizer in optimizers:
         for param, state in optimizer.state.items():
             for key, value in list(state.items()):

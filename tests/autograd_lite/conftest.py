@@ -15,6 +15,20 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+from autograd_lite.graph import Function
+
+
+class Square(Function):
+    """x^2 as a primitive with a backward rule and no jvp rule: the tests' own op."""
+
+    op = "square"
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, g, y, x):
+        """d/dx x^2 = 2x"""
+        return (2 * g * x,)
 
 
 def random_array(rng: np.random.Generator, shape: tuple, kind: str = "signed", dtype: Any = np.float64) -> np.ndarray:

@@ -5,18 +5,8 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
-from autograd_lite.graph import Function
 from autograd_lite.tensor import apply
-
-
-class Square(Function):
-    op = "square"
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g, y, x):
-        return (2 * g * x,)
+from conftest import Square
 
 
 class WrongSquare(Square):

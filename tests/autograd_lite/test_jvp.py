@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import check_jvp, random_array
+from conftest import Square, check_jvp, random_array
 
 import autograd_lite as ag
 from autograd_lite import backward, elementwise as ew, forward, func, inplace, linalg, reductions as red, shapes, windows
@@ -217,17 +217,6 @@ def test_rules_on_tensors_give_the_second_derivatives_reverse_mode_gives(name, m
 
 
 # --------------------------------------------------------------------------- the engine
-
-
-class Square(Function):
-    op = "square"
-
-    def forward(self, x):
-        return x * x
-
-    def backward(self, g, y, x):
-        """d/dx x^2 = 2x"""
-        return (2 * g * x,)
 
 
 def test_a_primitive_without_a_jvp_rule_says_so():
